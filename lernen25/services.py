@@ -1,0 +1,255 @@
+"""Writes of the core app: one function per user action.
+
+Each service checks who acts, writes in one transaction and records an audit event.
+It raises ``lernen25.errors.Refused`` with a German message and writes nothing when it
+will not do what was asked.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from lernen25 import audit
+from lernen25.errors import RefusalKind, Refused
+from lernen25.models import District, Profile, School, SchoolType
+from lernen25.roles import GROUP_NAMES, Capability, Role, forget_roles, has_capability
+
+# --- Schools: CSV import -------------------------------------------------------------------
+
+SCHOOL_CSV_COLUMNS = {
+    # CSV header (German, as the school office exports it) -> model field
+    "schulnummer": "number",
+    "name": "name",
+    "schulform": "school_type",
+    "stadtbezirk": "district",
+    "strasse": "street",
+    "plz": "postal_code",
+    "ort": "city",
+    "schueler": "pupils",
+    "lehrkraefte": "teachers",
+}
+REQUIRED_SCHOOL_COLUMNS = ("schulnummer", "name", "schulform", "stadtbezirk")
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MAX_IMPORT_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # line number in the file, the header being line 1
+    message: str
+
+    def __str__(self) -> str:
+        return _("Zeile %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+class SchoolRowForm(forms.ModelForm):
+    """Validates one CSV row with the model's own rules (Schulnummer, choices, numbers)."""
+
+    class Meta:
+        model = School
+        fields = ["number", "name", "school_type", "district", "street", "postal_code", "city", "pupils", "teachers"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("city", "pupils", "teachers"):
+            self.fields[name].required = False
+
+    def clean_city(self):
+        return self.cleaned_data.get("city") or "Duisburg"
+
+    def clean_pupils(self):
+        return self.cleaned_data.get("pupils") or 0
+
+    def clean_teachers(self):
+        return self.cleaned_data.get("teachers") or 0
+
+
+def _choice_lookup(choices) -> dict[str, str]:
+    """Accept the stored value or the German label of a choice, ignoring case and spaces."""
+    lookup = {}
+    for value, label in choices:
+        for key in (value, str(label)):
+            lookup[key.strip().lower().replace(" ", "")] = value
+    return lookup
+
+
+def _decode(data: bytes) -> str:
+    # Spreadsheet programmes in Germany save CSV as UTF-8 (with BOM) or Windows-1252.
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Refused(_("Die Datei ist keine lesbare Textdatei (erwartet: UTF-8)."), RefusalKind.INVALID)
+
+
+def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+        dialect.delimiter = ";"
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        header = [column.strip().lower() for column in next(reader)]
+    except StopIteration:
+        raise Refused(_("Die Datei ist leer."), RefusalKind.INVALID) from None
+    rows = []
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        rows.append((reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=False))))
+        if len(rows) > MAX_IMPORT_ROWS:
+            raise Refused(
+                _("Die Datei hat mehr als %(max)d Zeilen; bitte teilen Sie sie auf.") % {"max": MAX_IMPORT_ROWS},
+                RefusalKind.INVALID,
+            )
+    return header, rows
+
+
+def parse_school_csv(data: bytes) -> tuple[list[tuple[int, School]], list[RowError]]:
+    """Validate every row; return the schools to save (new or changed) and every error found."""
+    if len(data) > MAX_IMPORT_BYTES:
+        raise Refused(_("Die Datei ist größer als 2 MB."), RefusalKind.INVALID)
+    header, rows = _read_rows(_decode(data))
+    missing = [column for column in REQUIRED_SCHOOL_COLUMNS if column not in header]
+    if missing:
+        message = _("Es fehlen die Spalten: %(columns)s.") % {"columns": ", ".join(missing)}
+        return [], [RowError(1, message)]
+    if not rows:
+        return [], [RowError(1, _("Die Datei enthält keine Schulen."))]
+
+    types, districts = _choice_lookup(SchoolType.choices), _choice_lookup(District.choices)
+    numbers_in_file: dict[str, int] = {}
+    existing = {
+        school.number: school for school in School.objects.filter(number__in=[r.get("schulnummer") for _l, r in rows])
+    }
+    schools, errors = [], []
+    for line, row in rows:
+        values = {field_name: row.get(column, "") for column, field_name in SCHOOL_CSV_COLUMNS.items()}
+        raw_type, raw_district = values["school_type"], values["district"]
+        values["school_type"] = types.get(raw_type.lower().replace(" ", ""), raw_type)
+        values["district"] = districts.get(raw_district.lower().replace(" ", ""), raw_district)
+        number = values["number"]
+        if number in numbers_in_file:
+            errors.append(
+                RowError(
+                    line,
+                    _("Die Schulnummer %(number)s steht schon in Zeile %(other)d.")
+                    % {"number": number, "other": numbers_in_file[number]},
+                )
+            )
+            continue
+        numbers_in_file[number] = line
+        form = SchoolRowForm(values, instance=existing.get(number))
+        if not form.is_valid():
+            for field_name, messages in form.errors.items():
+                label = form.fields[field_name].label if field_name in form.fields else ""
+                for message in messages:
+                    # Name the CSV value the user wrote for choice fields, not our internal key.
+                    if field_name == "school_type":
+                        message = _("Unbekannte Schulform „%(value)s“.") % {"value": raw_type}
+                    elif field_name == "district":
+                        message = _("Unbekannter Stadtbezirk „%(value)s“.") % {"value": raw_district}
+                    errors.append(RowError(line, f"{label}: {message}" if label else message))
+            continue
+        schools.append((line, form.instance))
+    return schools, errors
+
+
+def import_schools(*, actor, data: bytes, filename: str = "", system: bool = False) -> ImportResult:
+    """Create or update schools from a CSV file: all rows or none.
+
+    Refuses (and writes nothing) when the actor may not manage schools or when any row is
+    invalid; the refusal's ``details`` lists every bad row with its line and reason.
+    ``system=True`` is for operator commands run on the server, which act without an actor.
+    """
+    if not system and not has_capability(actor, Capability.SCHOOLS_MANAGE):
+        raise Refused(_("Sie dürfen keine Schulen importieren."), RefusalKind.FORBIDDEN)
+    schools, errors = parse_school_csv(data)
+    if errors:
+        raise Refused(
+            _("Die Datei wurde nicht importiert: %(count)d Zeile(n) fehlerhaft.")
+            % {"count": len({e.line for e in errors})},
+            RefusalKind.INVALID,
+            details=errors,
+        )
+    result = ImportResult()
+    with transaction.atomic():
+        for _line, school in schools:
+            if school.pk:
+                result.updated += 1
+            else:
+                result.created += 1
+            school.save()
+        audit.record(
+            "lernen25.schools.imported",
+            actor=actor,
+            filename=filename,
+            created=result.created,
+            updated=result.updated,
+        )
+    return result
+
+
+# --- Roles ---------------------------------------------------------------------------------
+
+
+def assign_role(*, actor, user, role: Role) -> None:
+    """Give ``user`` a role. Only people who manage roles (or a command, actor=None) may."""
+    if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
+        raise Refused(_("Sie dürfen keine Rollen vergeben."), RefusalKind.FORBIDDEN)
+    group = Group.objects.get(name=GROUP_NAMES[Role(role)])
+    with transaction.atomic():
+        user.groups.add(group)
+        audit.record("lernen25.role.assigned", actor=actor, target=user, role=str(role))
+    forget_roles(user)
+
+
+def revoke_role(*, actor, user, role: Role) -> None:
+    if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
+        raise Refused(_("Sie dürfen keine Rollen entziehen."), RefusalKind.FORBIDDEN)
+    group = Group.objects.get(name=GROUP_NAMES[Role(role)])
+    with transaction.atomic():
+        user.groups.remove(group)
+        audit.record("lernen25.role.revoked", actor=actor, target=user, role=str(role))
+    forget_roles(user)
+
+
+# --- Profiles ------------------------------------------------------------------------------
+
+
+def update_profile(
+    *, actor, profile: Profile, display_name: str, schools, subjects, email_notifications: bool
+) -> Profile:
+    """Change a profile. Only its owner may; the audit keeps which schools were chosen."""
+    if actor.pk != profile.user_id:
+        raise Refused(_("Sie können nur Ihr eigenes Profil bearbeiten."), RefusalKind.FORBIDDEN)
+    with transaction.atomic():
+        profile.display_name = display_name.strip()
+        profile.email_notifications = email_notifications
+        profile.full_clean(exclude=["user"])
+        profile.save(update_fields=["display_name", "email_notifications"])
+        profile.schools.set(schools)
+        profile.subjects.set(subjects)
+        audit.record(
+            "lernen25.profile.updated",
+            actor=actor,
+            target=profile,
+            schools=sorted(school.number for school in schools),
+        )
+    return profile

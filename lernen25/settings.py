@@ -1,0 +1,371 @@
+"""Settings of Lernen 25: one module, driven by environment variables.
+
+Embedded defaults (no variable set, DEBUG on through ``.env``): SQLite under ``var/``,
+in-memory channel layer, local-memory cache, Wagtail's database search, console mail,
+immediate tasks. Each service switches to its real backend when its variable is set:
+
+| variable            | switches                                   | default                      |
+| ------------------- | ------------------------------------------ | ---------------------------- |
+| DATABASE_URL        | database (postgres://, sqlite:///)         | sqlite:///var/lernen25.sqlite3 |
+| REDIS_URL           | channel layer + cache (redis://)           | in-memory layer, locmem cache |
+| ELASTICSEARCH_URL   | Wagtail search backend (http(s)://)        | Wagtail database search      |
+| EMAIL_URL           | mail (smtp://, smtp+tls://, consolemail://) | console                      |
+
+The full table with every variable is in docs/operations.md. ``.env`` (git-ignored) is read
+first; real environment variables win over it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from csp.constants import NONCE, NONE, SELF
+from django.utils.translation import gettext_lazy as _
+
+from lernen25.config import ConfigError, env_bool, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# `.env` holds local values written by `make run` (DEBUG, SECRET_KEY). The test settings
+# point LERNEN25_DOTENV elsewhere so that a developer's .env cannot change a test run.
+_dotenv = Path(os.environ.get("LERNEN25_DOTENV", BASE_DIR / ".env"))
+if _dotenv.is_file():
+    environ.Env.read_env(_dotenv, overwrite=False)
+
+# --- Core ------------------------------------------------------------------------------
+
+DEBUG = env_bool("DEBUG", False)
+# No default key: a server started without one would sign sessions with a public value.
+SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or "insecure-debug-only-key-do-not-use-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ConfigError("ALLOWED_HOSTS is not set; list the host names of the site, separated by commas.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    # Our apps first, so their templates override the libraries' (allauth, Wagtail).
+    "lernen25",
+    "frontend",
+    "plc",
+    "medienkonzepte",
+    "software_catalog",
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "channels",
+    "rules",
+    "django_htmx",
+    "django_tasks",
+    "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "lernen25.middleware.ChosenLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lernen25.csp.SiteCSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+ROOT_URLCONF = "lernen25.urls"
+ASGI_APPLICATION = "lernen25.asgi.application"
+WSGI_APPLICATION = "lernen25.wsgi.application"
+AUTH_USER_MODEL = "lernen25.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "frontend" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "lernen25.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database --------------------------------------------------------------------------
+
+DATABASE_URL = env_url("DATABASE_URL", {"sqlite", "postgres", "postgresql", "pgsql"})
+if DATABASE_URL is None:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'lernen25.sqlite3'}"
+DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    INSTALLED_APPS.append("django.contrib.postgres")
+else:
+    # SQLite: wait for a writer instead of failing at once (daphne runs threads).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, channel layer (REDIS_URL) ----------------------------------------------------
+
+REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # socket_timeout above channels-redis' 5 s blocking read (channels_redis#422);
+                # group_expiry equals daphne's --websocket_timeout (stack-notes §5).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+                "capacity": env_int("CHANNEL_LAYER_CAPACITY", 1000, minimum=100),
+                "group_expiry": 86400,
+                "prefix": "lernen25",
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Search (ELASTICSEARCH_URL) ---------------------------------------------------------
+
+ELASTICSEARCH_URL = env_url("ELASTICSEARCH_URL", {"http", "https"})
+if ELASTICSEARCH_URL:
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "wagtail.search.backends.elasticsearch9",
+            "URLS": [ELASTICSEARCH_URL],
+            "INDEX_PREFIX": env_str("ELASTICSEARCH_INDEX_PREFIX", "lernen25_"),
+            "TIMEOUT": 5,
+        }
+    }
+else:
+    WAGTAILSEARCH_BACKENDS = {
+        "default": {
+            "BACKEND": "wagtail.search.backends.database",
+            # Only PostgreSQL reads this; SQLite's FTS5 table has no German stemming (stack-notes §2).
+            "SEARCH_CONFIG": "german",
+        }
+    }
+
+# --- Mail (EMAIL_URL) -------------------------------------------------------------------
+
+EMAIL_URL = env_url(
+    "EMAIL_URL", {"smtp", "smtps", "smtp+tls", "smtp+ssl", "consolemail", "filemail", "memorymail", "dummymail"}
+)
+if EMAIL_URL:
+    vars().update(environ.Env.email_url_config(EMAIL_URL))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lernen 25 <noreply@lernen25.duisburg.de>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Tasks (django-tasks; Wagtail 8 uses it too) ------------------------------------------
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# --- Authentication (django-allauth 65) -------------------------------------------------
+
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lernen 25] "
+ACCOUNT_SIGNUP_FORM_CLASS = "lernen25.forms.SignupProfileForm"
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# Rate limits live in the cache: per process with locmem, shared with REDIS_URL set.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+# Behind a reverse proxy, the number of proxies that add X-Forwarded-For (0: none).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+USERSESSIONS_TRACK_ACTIVITY = True
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+
+# School single sign-on (OpenID Connect, e.g. IServ), off unless OIDC_SERVER_URL is set.
+OIDC_SERVER_URL = env_url("OIDC_SERVER_URL", {"https", "http"})
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if OIDC_SERVER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env_str("OIDC_PROVIDER_ID", "schul-sso"),
+                "name": env_str("OIDC_PROVIDER_NAME", "Schul-Anmeldung"),
+                "client_id": env_str("OIDC_CLIENT_ID", required=True),
+                "secret": env_str("OIDC_CLIENT_SECRET", required=True),
+                "settings": {"server_url": OIDC_SERVER_URL},
+            }
+        ],
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Language --------------------------------------------------------------------------
+
+LANGUAGE_CODE = "de"
+LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Berlin"
+USE_I18N = True
+USE_TZ = True
+WAGTAIL_I18N_ENABLED = False
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_CONTENT_LANGUAGES = [("de", "Deutsch")]
+
+# --- Static and media files -------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+_NODE = BASE_DIR / "frontend" / "node_modules"
+# Front-end packages come from npm (frontend/package.json, installed by `make run`/`make test`)
+# and are served under fixed prefixes, so no build step and no CDN is needed.
+STATICFILES_DIRS = [
+    ("vendor/kern", _NODE / "@kern-ux" / "native" / "dist"),
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+]
+# Hashed, compressed names need `collectstatic`; `make run` runs it. STATIC_MANIFEST=false
+# serves straight from the source folders (tests, quick development).
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = DEBUG
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Wagtail ---------------------------------------------------------------------------
+
+WAGTAIL_SITE_NAME = "Lernen 25"
+WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv", "png", "jpg", "jpeg"]
+WAGTAIL_PASSWORD_RESET_ENABLED = False  # one reset flow for everyone: allauth's
+
+# --- Security headers -------------------------------------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    # Production runs behind TLS; the proxy terminates it and says so in this header.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # Health checks from the proxy or orchestrator come over plain HTTP on loopback.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content Security Policy (django-csp 4): strict on the site, relaxed for Wagtail's admin,
+# which still has inline scripts (stack-notes §6); see lernen25/csp.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# --- Logging ---------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Lernen 25 -------------------------------------------------------------------------
+
+# Demo accounts and their shared password are made by `manage.py seed_demo`.
+LERNEN25_DEMO_PASSWORD = env_str("DEMO_PASSWORD", "Lernen25-Demo!")

@@ -1,0 +1,40 @@
+"""HTTP views of the core app: thin glue between forms, selectors and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from lernen25 import services
+from lernen25.errors import Refused
+from lernen25.forms import ProfileForm
+
+
+@login_required
+def profile_view(request):
+    """Show and change the signed-in person's own profile."""
+    profile = request.user.profile
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_profile(actor=request.user, profile=profile, **form.cleaned_data)
+            except Refused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, _("Ihr Profil wurde gespeichert."))
+                return redirect("profile")
+    else:
+        form = ProfileForm(
+            initial={
+                "display_name": profile.display_name,
+                "schools": profile.schools.all(),
+                "subjects": profile.subjects.all(),
+                "email_notifications": profile.email_notifications,
+            }
+        )
+    return render(
+        request, "lernen25/profile.html", {"form": form, "profile": profile}, status=400 if form.errors else 200
+    )

@@ -1,0 +1,132 @@
+"""Wagtail admin screens of the core app: schools (with CSV import) and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.views.generic import IndexView
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from lernen25 import services
+from lernen25.errors import Refused
+from lernen25.forms import SchoolImportForm
+from lernen25.models import AuditEvent, School, Subject
+from lernen25.roles import Capability, has_capability
+
+
+class SchoolIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if has_capability(self.request.user, Capability.SCHOOLS_MANAGE):
+            buttons.append(HeaderButton(_("CSV importieren"), url=reverse("schools:import"), icon_name="upload"))
+        return buttons
+
+
+class SchoolViewSet(ModelViewSet):
+    model = School
+    icon = "home"
+    menu_label = gettext_lazy("Schulen")
+    menu_order = 210
+    add_to_admin_menu = True
+    index_view_class = SchoolIndexView
+    form_fields = ["number", "name", "school_type", "district", "street", "postal_code", "city", "pupils", "teachers"]
+    list_display = ["name", "number", "school_type", "district", "pupils", "teachers"]
+    list_filter = ["school_type", "district"]
+    list_export = ["number", "name", "school_type", "district", "street", "postal_code", "city", "pupils", "teachers"]
+    search_fields = ["name", "number"]
+    ordering = ["name"]
+    inspect_view_enabled = True
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), path("import/", self.import_view, name="import")]
+
+    def import_view(self, request):
+        """Upload a CSV; all rows are imported, or none and every bad row is listed."""
+        if not has_capability(request.user, Capability.SCHOOLS_MANAGE):
+            raise PermissionDenied(_("Sie dürfen keine Schulen importieren."))
+        errors = []
+        if request.method == "POST":
+            form = SchoolImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    result = services.import_schools(actor=request.user, data=upload.read(), filename=upload.name)
+                except Refused as refusal:
+                    form.add_error(None, refusal.message)
+                    errors = refusal.details
+                else:
+                    messages.success(
+                        request,
+                        _("%(created)d Schulen angelegt, %(updated)d aktualisiert.")
+                        % {"created": result.created, "updated": result.updated},
+                    )
+                    return redirect(self.get_url_name("index"))
+        else:
+            form = SchoolImportForm()
+        return TemplateResponse(
+            request,
+            "lernen25/admin/school_import.html",
+            {"form": form, "row_errors": errors, "index_url": reverse(self.get_url_name("index"))},
+            status=400 if form.errors else 200,
+        )
+
+
+class SubjectViewSet(ModelViewSet):
+    model = Subject
+    icon = "tag"
+    menu_label = gettext_lazy("Fächer")
+    add_to_settings_menu = True
+    form_fields = ["name", "slug"]
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+class ReadOnlyPolicy(ModelPermissionPolicy):
+    """Viewing only, for everyone including superusers: nobody edits history."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_permission(user, action)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return self.user_has_any_permission(user, actions)
+
+
+class AuditEventViewSet(ModelViewSet):
+    """Read-only list of what happened; nobody edits history."""
+
+    model = AuditEvent
+    icon = "history"
+    menu_label = gettext_lazy("Protokoll")
+    add_to_settings_menu = True
+    list_display = ["created_at", "action", "actor", "target_repr"]
+    list_filter = ["action"]
+    search_fields = ["action", "target_repr"]
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+    form_fields = ["action"]
+
+
+register_permission_policy(AuditEvent, ReadOnlyPolicy(AuditEvent))
+school_viewset = SchoolViewSet("schools")
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets():
+    return [school_viewset, SubjectViewSet("subjects"), AuditEventViewSet("audit")]

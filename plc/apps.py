@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PlcConfig(AppConfig):
+    name = "plc"
+    verbose_name = _("PLG-Räume")
+    default_auto_field = "django.db.models.BigAutoField"

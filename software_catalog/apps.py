@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SoftwareCatalogConfig(AppConfig):
+    name = "software_catalog"
+    verbose_name = _("Lernsoftware-Verzeichnis")
+    default_auto_field = "django.db.models.BigAutoField"

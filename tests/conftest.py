@@ -1,0 +1,105 @@
+"""Shared fixtures: the fixed cast of personas, built with factories and real services.
+
+Each persona is a person the platform is for (see ../shared/domain.md). Roles are given with
+``lernen25.services.assign_role``, as an operator would, after ``setup_roles`` made the groups.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from lernen25.models import District, SchoolType
+from lernen25.roles import Role
+from lernen25.services import assign_role
+from lernen25.setup import setup_roles
+from tests.factories import SchoolFactory, UserFactory, verified
+
+
+@pytest.fixture
+def roles(db):
+    setup_roles()
+
+
+@pytest.fixture
+def school_a(db):
+    return SchoolFactory(
+        number="165432",
+        name="Gesamtschule Meiderich",
+        school_type=SchoolType.GESAMTSCHULE,
+        district=District.MEIDERICH_BEECK,
+    )
+
+
+@pytest.fixture
+def school_b(db):
+    return SchoolFactory(
+        number="187654", name="Grundschule Walsum", school_type=SchoolType.GRUNDSCHULE, district=District.WALSUM
+    )
+
+
+def _person(email, role, schools, **names):
+    user = verified(UserFactory(email=email, schools=schools, **names))
+    if role is not None:
+        assign_role(actor=None, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def lehrkraft_a(roles, school_a):
+    """A teacher of school A: member of the network, no special role."""
+    return _person("anna.lehrerin@schule-a.de", Role.LEHRKRAFT, [school_a], first_name="Anna", last_name="Lehmann")
+
+
+@pytest.fixture
+def lehrkraft_b(roles, school_b):
+    """A teacher of school B: the outsider to anything of school A."""
+    return _person("bernd.lehrer@schule-b.de", Role.LEHRKRAFT, [school_b], first_name="Bernd", last_name="Becker")
+
+
+@pytest.fixture
+def plg_leitung(roles, school_a):
+    """A teacher of school A who leads PLGs."""
+    return _person("lena.leitung@schule-a.de", Role.PLG_LEITUNG, [school_a], first_name="Lena", last_name="Leitner")
+
+
+@pytest.fixture
+def smz(roles):
+    """Staff of the school media centre: curates and moderates the whole network."""
+    return _person("sam.smz@smz.duisburg.de", Role.SMZ_MODERATION, [], first_name="Sam", last_name="Schulz")
+
+
+@pytest.fixture
+def medienbeauftragte_a(roles, school_a):
+    """School A's media coordinator: writes its media concept and annual reflection."""
+    return _person("mia.medien@schule-a.de", Role.MEDIENBEAUFTRAGTE, [school_a], first_name="Mia", last_name="Maurer")
+
+
+@pytest.fixture
+def schulleitung_a(roles, school_a):
+    """School A's principal: approves its media concept and reflection."""
+    return _person("sl@schule-a.de", Role.SCHULLEITUNG, [school_a], first_name="Sabine", last_name="Leitz")
+
+
+@pytest.fixture
+def datenschutz(roles):
+    """The data-protection officer for the Duisburg schools: vets learning software."""
+    return _person("dsb@duisburg.de", Role.DATENSCHUTZ, [], first_name="Dana", last_name="Schutz")
+
+
+@pytest.fixture
+def schultraeger(roles):
+    """The city's school board office: opens reflection campaigns, reads the planning."""
+    return _person("amt40@duisburg.de", Role.SCHULTRAEGER, [], first_name="Tom", last_name="Träger")
+
+
+@pytest.fixture
+def admin_user(roles):
+    """A platform administrator (superuser)."""
+    user = verified(UserFactory(email="admin@lernen25.de", is_staff=True, is_superuser=True))
+    return user
+
+
+@pytest.fixture
+def guest(client):
+    """Nobody signed in."""
+    return client

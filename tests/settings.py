@@ -1,0 +1,25 @@
+"""Test settings: the real settings module, read with a test environment.
+
+pytest-django imports settings before any conftest runs, so the environment for tests is set
+here: no developer .env, a throw-away key, embedded defaults unless DATABASE_URL/REDIS_URL are
+given (as .ci/run does for the PostgreSQL and Redis run).
+"""
+
+import os
+
+os.environ["LERNEN25_DOTENV"] = os.devnull
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("EMAIL_URL", "memorymail://")
+
+from lernen25.settings import *
+
+# Speed: a fast hasher for the many accounts the tests make.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# WhiteNoise warns when STATIC_ROOT is missing; tests serve from the finders.
+STATIC_ROOT = VAR_DIR / "test-static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -11,14 +11,14 @@ from lernen25.models import School, Subject
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form (``ACCOUNT_SIGNUP_FORM_CLASS``)."""
 
-    first_name = forms.CharField(label=_("Vorname"), max_length=150)
-    last_name = forms.CharField(label=_("Nachname"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
     school = forms.ModelChoiceField(
-        label=_("Ihre Schule"),
+        label=_("Your school"),
         queryset=School.objects.order_by("name"),
         required=False,
-        empty_label=_("– später wählen –"),
-        help_text=_("Weitere Schulen können Sie danach in Ihrem Profil angeben."),
+        empty_label=_("– choose later –"),
+        help_text=_("You can add more schools in your profile afterwards."),
     )
 
     def signup(self, request, user) -> None:
@@ -31,35 +31,35 @@ class SignupProfileForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
-        label=_("Anzeigename"),
+        label=_("Display name"),
         max_length=100,
         required=False,
-        help_text=_("So sehen andere Sie im Netzwerk. Leer lassen: Vor- und Nachname."),
+        help_text=_("How others see you in the network. Leave empty to use your first and last name."),
     )
     schools = forms.ModelMultipleChoiceField(
-        label=_("Schulen"),
+        label=_("Schools"),
         queryset=School.objects.order_by("name"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Mehrfachauswahl mit Strg bzw. ⌘."),
+        help_text=_("Select several with Ctrl or ⌘."),
     )
     subjects = forms.ModelMultipleChoiceField(
-        label=_("Fächer"),
+        label=_("Subjects"),
         queryset=Subject.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
     email_notifications = forms.BooleanField(
-        label=_("Benachrichtigungen auch per E-Mail erhalten"),
+        label=_("Also receive notifications by email"),
         required=False,
     )
 
 
 class SchoolImportForm(forms.Form):
     file = forms.FileField(
-        label=_("CSV-Datei"),
+        label=_("CSV file"),
         help_text=_(
-            "Spalten: schulnummer, name, schulform, stadtbezirk, strasse, plz, ort, schueler, lehrkraefte "
-            "(Trennzeichen Semikolon oder Komma, UTF-8)."
+            "Columns: schulnummer, name, schulform, stadtbezirk, strasse, plz, ort, schueler, lehrkraefte "
+            "(separated by semicolons or commas, UTF-8)."
         ),
     )

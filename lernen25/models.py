@@ -42,7 +42,7 @@ class User(AbstractUser):
     """One account for the site and the Wagtail admin, signed in by e-mail address."""
 
     username = None
-    email = models.EmailField(_("E-Mail-Adresse"), unique=True)
+    email = models.EmailField(_("Email address"), unique=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -50,8 +50,8 @@ class User(AbstractUser):
     objects = EmailUserManager()
 
     class Meta:
-        verbose_name = _("Konto")
-        verbose_name_plural = _("Konten")
+        verbose_name = _("Account")
+        verbose_name_plural = _("Accounts")
         ordering = ["last_name", "first_name", "email"]
 
     def __str__(self) -> str:
@@ -70,15 +70,15 @@ class User(AbstractUser):
 class SchoolType(models.TextChoices):
     """NRW school types (Schulformen)."""
 
-    GRUNDSCHULE = "grundschule", _("Grundschule")
+    GRUNDSCHULE = "grundschule", _("Primary school (Grundschule)")
     HAUPTSCHULE = "hauptschule", _("Hauptschule")
     REALSCHULE = "realschule", _("Realschule")
     SEKUNDARSCHULE = "sekundarschule", _("Sekundarschule")
-    GESAMTSCHULE = "gesamtschule", _("Gesamtschule")
+    GESAMTSCHULE = "gesamtschule", _("Comprehensive school (Gesamtschule)")
     GYMNASIUM = "gymnasium", _("Gymnasium")
-    FOERDERSCHULE = "foerderschule", _("Förderschule")
-    BERUFSKOLLEG = "berufskolleg", _("Berufskolleg")
-    WEITERBILDUNGSKOLLEG = "weiterbildungskolleg", _("Weiterbildungskolleg")
+    FOERDERSCHULE = "foerderschule", _("Special school (Förderschule)")
+    BERUFSKOLLEG = "berufskolleg", _("Vocational college (Berufskolleg)")
+    WEITERBILDUNGSKOLLEG = "weiterbildungskolleg", _("Adult education college (Weiterbildungskolleg)")
 
 
 class District(models.TextChoices):
@@ -93,26 +93,26 @@ class District(models.TextChoices):
     SUED = "sued", "Süd"
 
 
-school_number_validator = RegexValidator(r"^\d{6}\Z", _("Die Schulnummer besteht aus genau sechs Ziffern."))
+school_number_validator = RegexValidator(r"^\d{6}\Z", _("The school number has exactly six digits."))
 
 
 class School(index.Indexed, models.Model):
     """A school of Duisburg, identified by the state's six-digit Schulnummer."""
 
-    number = models.CharField(_("Schulnummer"), max_length=6, unique=True, validators=[school_number_validator])
+    number = models.CharField(_("School number"), max_length=6, unique=True, validators=[school_number_validator])
     name = models.CharField(_("Name"), max_length=200)
-    school_type = models.CharField(_("Schulform"), max_length=32, choices=SchoolType.choices)
-    district = models.CharField(_("Stadtbezirk"), max_length=32, choices=District.choices)
-    street = models.CharField(_("Straße und Hausnummer"), max_length=200, blank=True)
+    school_type = models.CharField(_("School type"), max_length=32, choices=SchoolType.choices)
+    district = models.CharField(_("District"), max_length=32, choices=District.choices)
+    street = models.CharField(_("Street and number"), max_length=200, blank=True)
     postal_code = models.CharField(
-        _("Postleitzahl"),
+        _("Postal code"),
         max_length=5,
         blank=True,
-        validators=[RegexValidator(r"^\d{5}\Z", _("Die Postleitzahl besteht aus fünf Ziffern."))],
+        validators=[RegexValidator(r"^\d{5}\Z", _("The postal code has five digits."))],
     )
-    city = models.CharField(_("Ort"), max_length=100, default="Duisburg")
-    pupils = models.PositiveIntegerField(_("Schüler:innen"), default=0)
-    teachers = models.PositiveIntegerField(_("Lehrkräfte"), default=0)
+    city = models.CharField(_("City"), max_length=100, default="Duisburg")
+    pupils = models.PositiveIntegerField(_("Pupils"), default=0)
+    teachers = models.PositiveIntegerField(_("Teachers"), default=0)
 
     search_fields = [
         index.SearchField("name"),
@@ -123,8 +123,8 @@ class School(index.Indexed, models.Model):
     ]
 
     class Meta:
-        verbose_name = _("Schule")
-        verbose_name_plural = _("Schulen")
+        verbose_name = _("School")
+        verbose_name_plural = _("Schools")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(school_type__in=SchoolType.values), name="school_type_known"),
@@ -139,11 +139,11 @@ class Subject(models.Model):
     """A school subject (Fach), reference data loaded by a migration."""
 
     name = models.CharField(_("Name"), max_length=100, unique=True)
-    slug = models.SlugField(_("Kürzel"), max_length=100, unique=True)
+    slug = models.SlugField(_("Short name"), max_length=100, unique=True)
 
     class Meta:
-        verbose_name = _("Fach")
-        verbose_name_plural = _("Fächer")
+        verbose_name = _("Subject")
+        verbose_name_plural = _("Subjects")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -155,23 +155,23 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(
-        _("Anzeigename"),
+        _("Display name"),
         max_length=100,
         blank=True,
-        help_text=_("So sehen andere Sie im Netzwerk. Leer: Vor- und Nachname."),
+        help_text=_("How others see you in the network. Empty: first and last name."),
     )
-    schools = models.ManyToManyField(School, blank=True, related_name="profiles", verbose_name=_("Schulen"))
-    subjects = models.ManyToManyField(Subject, blank=True, related_name="profiles", verbose_name=_("Fächer"))
+    schools = models.ManyToManyField(School, blank=True, related_name="profiles", verbose_name=_("Schools"))
+    subjects = models.ManyToManyField(Subject, blank=True, related_name="profiles", verbose_name=_("Subjects"))
     email_notifications = models.BooleanField(
-        _("Benachrichtigungen per E-Mail"),
+        _("Email notifications"),
         default=True,
-        help_text=_("Beitrittsanfragen, Entscheidungen, Einladungen und neue Termine auch per E-Mail erhalten."),
+        help_text=_("Also receive join requests, decisions, invitations and new meetings by email."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Profil")
-        verbose_name_plural = _("Profile")
+        verbose_name = _("Profile")
+        verbose_name_plural = _("Profiles")
 
     def __str__(self) -> str:
         return self.user.email
@@ -180,7 +180,7 @@ class Profile(models.Model):
 class AuditEvent(models.Model):
     """Who did what to which object, when. Written by services in the same transaction."""
 
-    action = models.CharField(_("Aktion"), max_length=100, db_index=True)  # dotted: "lernen25.schools.imported"
+    action = models.CharField(_("Action"), max_length=100, db_index=True)  # dotted: "lernen25.schools.imported"
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -191,8 +191,8 @@ class AuditEvent(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = _("Protokolleintrag")
-        verbose_name_plural = _("Protokoll")
+        verbose_name = _("Audit event")
+        verbose_name_plural = _("Audit log")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["target_type", "target_id", "-created_at"])]
 
@@ -203,14 +203,14 @@ class AuditEvent(models.Model):
 class HomePage(Page):
     """The site's root page: what guests read about the network; editors keep the text."""
 
-    intro = RichTextField(_("Einleitung für Gäste"), blank=True)
+    intro = RichTextField(_("Introduction for guests"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
     class Meta:
-        verbose_name = _("Startseite")
+        verbose_name = _("Home page")
 
     def get_context(self, request, *args, **kwargs):
         from lernen25.selectors import home_feed_for

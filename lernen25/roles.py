@@ -16,13 +16,13 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    LEHRKRAFT = "lehrkraft", _("Lehrkraft")
-    PLG_LEITUNG = "plg_leitung", _("PLG-Leitung")
-    SMZ_MODERATION = "smz_moderation", _("SMZ-Moderation")
-    MEDIENBEAUFTRAGTE = "medienbeauftragte", _("Medienbeauftragte")
-    SCHULLEITUNG = "schulleitung", _("Schulleitung")
-    DATENSCHUTZ = "datenschutz", _("Datenschutzbeauftragte")
-    SCHULTRAEGER = "schultraeger", _("Schulträger")
+    LEHRKRAFT = "lehrkraft", _("Teacher")
+    PLG_LEITUNG = "plg_leitung", _("PLC lead")
+    SMZ_MODERATION = "smz_moderation", _("SMZ moderation")
+    MEDIENBEAUFTRAGTE = "medienbeauftragte", _("Media coordinator")
+    SCHULLEITUNG = "schulleitung", _("Principal")
+    DATENSCHUTZ = "datenschutz", _("Data-protection officer")
+    SCHULTRAEGER = "schultraeger", _("School board")
     ADMINISTRATION = "administration", _("Administration")
 
 

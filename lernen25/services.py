@@ -46,7 +46,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return _("Zeile %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+        return _("Line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise Refused(_("Die Datei ist keine lesbare Textdatei (erwartet: UTF-8)."), RefusalKind.INVALID)
+    raise Refused(_("The file is not a readable text file (expected: UTF-8)."), RefusalKind.INVALID)
 
 
 def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -107,7 +107,7 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     try:
         header = [column.strip().lower() for column in next(reader)]
     except StopIteration:
-        raise Refused(_("Die Datei ist leer."), RefusalKind.INVALID) from None
+        raise Refused(_("The file is empty."), RefusalKind.INVALID) from None
     rows = []
     for row in reader:
         if not any(cell.strip() for cell in row):
@@ -115,7 +115,7 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         rows.append((reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=False))))
         if len(rows) > MAX_IMPORT_ROWS:
             raise Refused(
-                _("Die Datei hat mehr als %(max)d Zeilen; bitte teilen Sie sie auf.") % {"max": MAX_IMPORT_ROWS},
+                _("The file has more than %(max)d lines; please split it.") % {"max": MAX_IMPORT_ROWS},
                 RefusalKind.INVALID,
             )
     return header, rows
@@ -124,14 +124,14 @@ def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
 def parse_school_csv(data: bytes) -> tuple[list[tuple[int, School]], list[RowError]]:
     """Validate every row; return the schools to save (new or changed) and every error found."""
     if len(data) > MAX_IMPORT_BYTES:
-        raise Refused(_("Die Datei ist größer als 2 MB."), RefusalKind.INVALID)
+        raise Refused(_("The file is larger than 2 MB."), RefusalKind.INVALID)
     header, rows = _read_rows(_decode(data))
     missing = [column for column in REQUIRED_SCHOOL_COLUMNS if column not in header]
     if missing:
-        message = _("Es fehlen die Spalten: %(columns)s.") % {"columns": ", ".join(missing)}
+        message = _("These columns are missing: %(columns)s.") % {"columns": ", ".join(missing)}
         return [], [RowError(1, message)]
     if not rows:
-        return [], [RowError(1, _("Die Datei enthält keine Schulen."))]
+        return [], [RowError(1, _("The file contains no schools."))]
 
     types, districts = _choice_lookup(SchoolType.choices), _choice_lookup(District.choices)
     numbers_in_file: dict[str, int] = {}
@@ -149,7 +149,7 @@ def parse_school_csv(data: bytes) -> tuple[list[tuple[int, School]], list[RowErr
             errors.append(
                 RowError(
                     line,
-                    _("Die Schulnummer %(number)s steht schon in Zeile %(other)d.")
+                    _("The school number %(number)s already appears in line %(other)d.")
                     % {"number": number, "other": numbers_in_file[number]},
                 )
             )
@@ -162,9 +162,9 @@ def parse_school_csv(data: bytes) -> tuple[list[tuple[int, School]], list[RowErr
                 for message in messages:
                     # Name the CSV value the user wrote for choice fields, not our internal key.
                     if field_name == "school_type":
-                        message = _("Unbekannte Schulform „%(value)s“.") % {"value": raw_type}
+                        message = _("Unknown school type “%(value)s”.") % {"value": raw_type}
                     elif field_name == "district":
-                        message = _("Unbekannter Stadtbezirk „%(value)s“.") % {"value": raw_district}
+                        message = _("Unknown district “%(value)s”.") % {"value": raw_district}
                     errors.append(RowError(line, f"{label}: {message}" if label else message))
             continue
         schools.append((line, form.instance))
@@ -179,11 +179,11 @@ def import_schools(*, actor, data: bytes, filename: str = "", system: bool = Fal
     ``system=True`` is for operator commands run on the server, which act without an actor.
     """
     if not system and not has_capability(actor, Capability.SCHOOLS_MANAGE):
-        raise Refused(_("Sie dürfen keine Schulen importieren."), RefusalKind.FORBIDDEN)
+        raise Refused(_("You may not import schools."), RefusalKind.FORBIDDEN)
     schools, errors = parse_school_csv(data)
     if errors:
         raise Refused(
-            _("Die Datei wurde nicht importiert: %(count)d Zeile(n) fehlerhaft.")
+            _("The file was not imported: %(count)d line(s) with errors.")
             % {"count": len({e.line for e in errors})},
             RefusalKind.INVALID,
             details=errors,
@@ -212,7 +212,7 @@ def import_schools(*, actor, data: bytes, filename: str = "", system: bool = Fal
 def assign_role(*, actor, user, role: Role) -> None:
     """Give ``user`` a role. Only people who manage roles (or a command, actor=None) may."""
     if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
-        raise Refused(_("Sie dürfen keine Rollen vergeben."), RefusalKind.FORBIDDEN)
+        raise Refused(_("You may not assign roles."), RefusalKind.FORBIDDEN)
     group = Group.objects.get(name=GROUP_NAMES[Role(role)])
     with transaction.atomic():
         user.groups.add(group)
@@ -222,7 +222,7 @@ def assign_role(*, actor, user, role: Role) -> None:
 
 def revoke_role(*, actor, user, role: Role) -> None:
     if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
-        raise Refused(_("Sie dürfen keine Rollen entziehen."), RefusalKind.FORBIDDEN)
+        raise Refused(_("You may not revoke roles."), RefusalKind.FORBIDDEN)
     group = Group.objects.get(name=GROUP_NAMES[Role(role)])
     with transaction.atomic():
         user.groups.remove(group)
@@ -238,7 +238,7 @@ def update_profile(
 ) -> Profile:
     """Change a profile. Only its owner may; the audit keeps which schools were chosen."""
     if actor.pk != profile.user_id:
-        raise Refused(_("Sie können nur Ihr eigenes Profil bearbeiten."), RefusalKind.FORBIDDEN)
+        raise Refused(_("You can only edit your own profile."), RefusalKind.FORBIDDEN)
     with transaction.atomic():
         profile.display_name = display_name.strip()
         profile.email_notifications = email_notifications

@@ -24,7 +24,7 @@ def profile_view(request):
             except Refused as refusal:
                 form.add_error(None, refusal.message)
             else:
-                messages.success(request, _("Ihr Profil wurde gespeichert."))
+                messages.success(request, _("Your profile has been saved."))
                 return redirect("profile")
     else:
         form = ProfileForm(

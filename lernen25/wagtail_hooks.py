@@ -29,14 +29,14 @@ class SchoolIndexView(IndexView):
     def header_buttons(self):
         buttons = super().header_buttons
         if has_capability(self.request.user, Capability.SCHOOLS_MANAGE):
-            buttons.append(HeaderButton(_("CSV importieren"), url=reverse("schools:import"), icon_name="upload"))
+            buttons.append(HeaderButton(_("Import CSV"), url=reverse("schools:import"), icon_name="upload"))
         return buttons
 
 
 class SchoolViewSet(ModelViewSet):
     model = School
     icon = "home"
-    menu_label = gettext_lazy("Schulen")
+    menu_label = gettext_lazy("Schools")
     menu_order = 210
     add_to_admin_menu = True
     index_view_class = SchoolIndexView
@@ -54,7 +54,7 @@ class SchoolViewSet(ModelViewSet):
     def import_view(self, request):
         """Upload a CSV; all rows are imported, or none and every bad row is listed."""
         if not has_capability(request.user, Capability.SCHOOLS_MANAGE):
-            raise PermissionDenied(_("Sie dürfen keine Schulen importieren."))
+            raise PermissionDenied(_("You may not import schools."))
         errors = []
         if request.method == "POST":
             form = SchoolImportForm(request.POST, request.FILES)
@@ -68,7 +68,7 @@ class SchoolViewSet(ModelViewSet):
                 else:
                     messages.success(
                         request,
-                        _("%(created)d Schulen angelegt, %(updated)d aktualisiert.")
+                        _("%(created)d schools created, %(updated)d updated.")
                         % {"created": result.created, "updated": result.updated},
                     )
                     return redirect(self.get_url_name("index"))
@@ -85,7 +85,7 @@ class SchoolViewSet(ModelViewSet):
 class SubjectViewSet(ModelViewSet):
     model = Subject
     icon = "tag"
-    menu_label = gettext_lazy("Fächer")
+    menu_label = gettext_lazy("Subjects")
     add_to_settings_menu = True
     form_fields = ["name", "slug"]
     list_display = ["name", "slug"]
@@ -113,7 +113,7 @@ class AuditEventViewSet(ModelViewSet):
 
     model = AuditEvent
     icon = "history"
-    menu_label = gettext_lazy("Protokoll")
+    menu_label = gettext_lazy("Audit log")
     add_to_settings_menu = True
     list_display = ["created_at", "action", "actor", "target_repr"]
     list_filter = ["action"]

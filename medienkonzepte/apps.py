@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class MedienkonzepteConfig(AppConfig):
     name = "medienkonzepte"
-    verbose_name = _("Medienkonzepte")
+    verbose_name = _("Media concepts")
     default_auto_field = "django.db.models.BigAutoField"

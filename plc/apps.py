@@ -4,5 +4,5 @@ from django.utils.translation import gettext_lazy as _
 
 class PlcConfig(AppConfig):
     name = "plc"
-    verbose_name = _("PLG-Räume")
+    verbose_name = _("PLC spaces")
     default_auto_field = "django.db.models.BigAutoField"

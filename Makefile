@@ -1,0 +1,96 @@
+# Lernen 25 – the two commands of the README, and their building blocks.
+#
+#   make run    set everything up (venv, pinned packages, front-end packages, database, roles,
+#               demo data) and serve HTTP + WebSockets with daphne on http://127.0.0.1:8000
+#   make test   install what the tests need and run every test (unit, integration, browser),
+#               plus ruff and the migrations check
+#
+# Both work on a fresh machine with Python 3.11, Node.js/npm and (for browser tests) apt.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k accounts"`.
+PYTEST_ARGS ?=
+
+.PHONY: run test setup deps test-deps frontend env db serve lint check browser-deps messages clean
+
+run: setup serve
+
+setup: deps frontend env db
+
+# --- Python -----------------------------------------------------------------------------
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when the pinned lists change.
+$(VENV)/.deps: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-deps: requirements.txt requirements-test.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@ $(VENV)/.deps
+
+deps: $(VENV)/.deps
+
+test-deps: $(VENV)/.test-deps
+
+# --- Front end (npm, exact versions from package-lock.json; no CDN, no build step) ------
+
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: frontend/node_modules/.package-lock.json
+
+# --- Local configuration, database, roles, demo data --------------------------------------
+
+# A git-ignored .env with local values: DEBUG on and a random key made once on this machine.
+.env:
+	@echo "DEBUG=true" > .env
+	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
+	@echo "# Set DATABASE_URL, REDIS_URL, ELASTICSEARCH_URL, EMAIL_URL here to use real services." >> .env
+	@echo "created .env (DEBUG=true, random SECRET_KEY)"
+
+env: .env
+
+db: deps .env
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_roles
+	$(PY) manage.py seed_demo
+
+serve:
+	@echo "Lernen 25 at http://$(HOST):$(PORT)/ (admin: /admin/). Stop with Ctrl+C."
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers lernen25.asgi:application
+
+# --- Tests ---------------------------------------------------------------------------------
+
+# Browser tests drive Debian's Chromium (no browser download); install it when missing.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+lint: test-deps
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings
+
+test: test-deps frontend browser-deps lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# --- Maintenance ---------------------------------------------------------------------------
+
+# Re-extract and compile the German catalog (needs GNU gettext: apt-get install gettext).
+messages: deps
+	$(PY) manage.py makemessages -l de --ignore=".venv/*" --ignore="frontend/node_modules/*" --ignore="tests/*" --ignore="var/*"
+	$(PY) manage.py compilemessages -l de --ignore=".venv/*" --ignore="frontend/*"
+
+clean:
+	rm -rf $(VENV) frontend/node_modules staticfiles test-artifacts var/test-static

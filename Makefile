@@ -80,7 +80,7 @@ browser-deps:
 
 lint: test-deps
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run --settings=tests.settings
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 test: test-deps frontend browser-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)

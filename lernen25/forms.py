@@ -41,7 +41,7 @@ class ProfileForm(forms.Form):
         queryset=School.objects.order_by("name"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Select several with Ctrl or ⌘."),
+        help_text=_("Tap to select on an iPad; on a computer hold Ctrl or ⌘ to select several."),
     )
     subjects = forms.ModelMultipleChoiceField(
         label=_("Subjects"),

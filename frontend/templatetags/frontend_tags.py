@@ -37,4 +37,6 @@ def kern_widget(bound_field):
         described.append(f"{bound_field.id_for_label}-error")
     if described:
         attrs["aria-describedby"] = " ".join(described)
+    # A placeholder that repeats the label only adds noise for screen readers (allauth sets them).
+    bound_field.field.widget.attrs.pop("placeholder", None)
     return bound_field.as_widget(attrs=attrs)

@@ -1,0 +1,39 @@
+"""Everything reachable without a mouse: the skip link and the sign-in form."""
+
+from playwright.sync_api import expect
+
+MAX_TABS = 30  # more than the header and the form have; a loop that never finds its target fails
+
+
+def tab_to(page, selector: str) -> None:
+    """Press Tab until the element matching ``selector`` has the focus."""
+    target = page.locator(selector)
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{selector} was not reached with {MAX_TABS} presses of Tab")
+
+
+def test_teacher_signs_in_with_keyboard_only(page, live_server_info):
+    teacher = live_server_info.personas["teacher"]
+    page.goto("/accounts/login/")
+
+    page.keyboard.press("Tab")
+    skip_link = page.get_by_role("link", name="Zum Inhalt springen")
+    expect(skip_link).to_be_focused()
+    expect(skip_link).to_be_in_viewport()  # moved on screen while focused
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#main :focus")).to_have_count(1)  # the header is skipped
+
+    tab_to(page, "#id_login")
+    page.keyboard.type(teacher.email)
+    tab_to(page, "#id_password")
+    page.keyboard.type(teacher.password)
+    page.keyboard.press("Enter")
+
+    expect(page).to_have_url("/")
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Willkommen, {teacher.name}")

@@ -90,7 +90,7 @@ test: test-deps frontend browser-deps lint
 # Re-extract and compile the German catalog (needs GNU gettext: apt-get install gettext).
 messages: deps
 	$(PY) manage.py makemessages -l de --ignore=".venv/*" --ignore="frontend/node_modules/*" --ignore="tests/*" --ignore="var/*"
-	$(PY) manage.py compilemessages -l de --ignore=".venv/*" --ignore="frontend/*"
+	$(PY) manage.py compilemessages -l de --ignore=".venv/*" --ignore="frontend/node_modules/*"
 
 clean:
 	rm -rf $(VENV) frontend/node_modules staticfiles test-artifacts var/test-static

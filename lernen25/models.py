@@ -218,3 +218,56 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["feed"] = home_feed_for(request.user)
         return context
+
+
+class Competence(models.Model):
+    """A competence of the Medienkompetenzrahmen NRW (code such as ``4.2``); reference data."""
+
+    code = models.CharField(_("Code"), max_length=5, unique=True)
+    area = models.CharField(_("Area"), max_length=100)
+    name = models.CharField(_("Name"), max_length=150)
+
+    class Meta:
+        verbose_name = _("Competence")
+        verbose_name_plural = _("Competences")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class GradeLevel(models.Model):
+    """A grade level (Jahrgangsstufe), 1 to 13; reference data."""
+
+    number = models.PositiveSmallIntegerField(_("Grade"), unique=True)
+
+    class Meta:
+        verbose_name = _("Grade level")
+        verbose_name_plural = _("Grade levels")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return _("Grade %(number)d") % {"number": self.number}
+
+
+class Notification(models.Model):
+    """An in-app notification; services create them through ``lernen25.notifications``."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verb = models.CharField(max_length=100)  # dotted, e.g. "plc.join_request.created"
+    text = models.CharField(_("Text"), max_length=500)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Notification")
+        verbose_name_plural = _("Notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.text

@@ -19,6 +19,10 @@ class HomeFeed:
     schools: list = field(default_factory=list)
     new_colleagues: list = field(default_factory=list)
     profile_incomplete: bool = False
+    my_plgs: list = field(default_factory=list)
+    featured_plgs: list = field(default_factory=list)
+    meetings: list = field(default_factory=list)
+    invitations: list = field(default_factory=list)
 
 
 def schools_of(user) -> QuerySet[School]:
@@ -41,8 +45,15 @@ def home_feed_for(user, *, days: int = 30, limit: int = 8) -> HomeFeed | None:
         .distinct()
         .order_by("-date_joined")[:limit]
     )
+    # PLG news: registered here so that the core does not import the app at module level.
+    from plc import selectors as plc_selectors
+
     return HomeFeed(
         schools=schools,
         new_colleagues=list(colleagues),
         profile_incomplete=not schools,
+        my_plgs=list(plc_selectors.plgs_of(user)[:limit]),
+        featured_plgs=plc_selectors.featured_plgs_for(user),
+        meetings=plc_selectors.upcoming_meetings_of(user),
+        invitations=list(plc_selectors.pending_invitations_for(user)),
     )

@@ -183,8 +183,7 @@ def import_schools(*, actor, data: bytes, filename: str = "", system: bool = Fal
     schools, errors = parse_school_csv(data)
     if errors:
         raise Refused(
-            _("The file was not imported: %(count)d line(s) with errors.")
-            % {"count": len({e.line for e in errors})},
+            _("The file was not imported: %(count)d line(s) with errors.") % {"count": len({e.line for e in errors})},
             RefusalKind.INVALID,
             details=errors,
         )

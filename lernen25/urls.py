@@ -13,6 +13,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("profil/", views.profile_view, name="profile"),
+    path("benachrichtigungen/", views.notifications_view, name="notifications"),
+    path("", include("plc.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("dokumente/", include(wagtaildocs_urls)),

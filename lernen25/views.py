@@ -38,3 +38,25 @@ def profile_view(request):
     return render(
         request, "lernen25/profile.html", {"form": form, "profile": profile}, status=400 if form.errors else 200
     )
+
+
+@login_required
+def notifications_view(request):
+    """The person's notifications and open invitations; POST marks them all read."""
+    from django.core.paginator import Paginator
+
+    from lernen25.notifications import mark_read
+    from plc.selectors import pending_invitations_for
+
+    if request.method == "POST":
+        count = mark_read(user=request.user)
+        if count:
+            messages.success(request, _("All notifications are marked as read."))
+        return redirect("notifications")
+    notifications = request.user.notifications.select_related("actor__profile")
+    page_obj = Paginator(notifications, 25).get_page(request.GET.get("seite"))
+    return render(
+        request,
+        "lernen25/notifications.html",
+        {"page_obj": page_obj, "invitations": pending_invitations_for(request.user), "unread": page_obj.object_list},
+    )

@@ -1,0 +1,343 @@
+"""PLG spaces: professional learning communities of teachers from several schools.
+
+A PLG is a Wagtail page (``PlgPage``) under the directory (``PlgIndexPage``); its members,
+requests, invitations, files, links, meetings and results are plain models that point at it.
+Nothing here checks permissions: ``plc.permissions`` decides, ``plc.services`` writes.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+
+class PlgKind(models.TextChoices):
+    LESSON_DEVELOPMENT = "lesson_development", _("Lesson-development project")
+    INNOVATION = "innovation", _("Innovation project")
+    SUBJECT_GROUP = "subject_group", _("Subject group")
+    PRINCIPALS = "principals", _("Principals' round")
+
+
+class PlgStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Visibility(models.TextChoices):
+    OPEN = "open", _("Open: every teacher may join")
+    ON_REQUEST = "on_request", _("On request: leads or the SMZ accept")
+    CLOSED = "closed", _("Closed: by invitation only, invisible to others")
+
+
+class PlgIndexPage(Page):
+    """The PLG directory: lists the PLGs a person may see, with filters and search."""
+
+    intro = RichTextField(_("Introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["lernen25.HomePage"]
+    subpage_types = ["plc.PlgPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("PLC directory")
+
+    def serve(self, request, *args, **kwargs):
+        from plc.views import directory_view
+
+        return directory_view(request, self)
+
+
+class PlgPage(Page):
+    """One PLG. Its page shows what the person asking may see (see ``plc.permissions``)."""
+
+    kind = models.CharField(_("Kind"), max_length=32, choices=PlgKind.choices, default=PlgKind.LESSON_DEVELOPMENT)
+    goals = RichTextField(_("Goals"), blank=True, features=["bold", "italic", "ol", "ul", "link", "h3"])
+    subjects = ParentalManyToManyField("lernen25.Subject", blank=True, related_name="plgs", verbose_name=_("Subjects"))
+    grade_levels = ParentalManyToManyField(
+        "lernen25.GradeLevel", blank=True, related_name="plgs", verbose_name=_("Grade levels")
+    )
+    competences = ParentalManyToManyField(
+        "lernen25.Competence", blank=True, related_name="plgs", verbose_name=_("Media competences")
+    )
+    schools = ParentalManyToManyField(
+        "lernen25.School", blank=True, related_name="plgs", verbose_name=_("Participating schools")
+    )
+    status = models.CharField(_("Status"), max_length=16, choices=PlgStatus.choices, default=PlgStatus.ACTIVE)
+    visibility = models.CharField(_("Visibility"), max_length=16, choices=Visibility.choices, default=Visibility.OPEN)
+    start_date = models.DateField(_("Start"), null=True, blank=True)
+    end_date = models.DateField(_("End"), null=True, blank=True)
+    featured = models.BooleanField(_("Featured on the home page"), default=False)
+    collection = models.ForeignKey(
+        "wagtailcore.Collection", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("kind"),
+        FieldPanel("goals"),
+        MultiFieldPanel(
+            [FieldPanel("subjects"), FieldPanel("grade_levels"), FieldPanel("competences"), FieldPanel("schools")],
+            heading=_("Subjects, grades, competences, schools"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("status"),
+                FieldPanel("visibility"),
+                FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
+                FieldPanel("featured"),
+            ],
+            heading=_("Status and visibility"),
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("goals"),
+        index.FilterField("kind"),
+        index.FilterField("status"),
+        index.FilterField("visibility"),
+    ]
+    parent_page_types = ["plc.PlgIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("PLC")
+        verbose_name_plural = _("PLCs")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=PlgKind.values), name="plg_kind_known"),
+            models.CheckConstraint(condition=models.Q(status__in=PlgStatus.values), name="plg_status_known"),
+            models.CheckConstraint(condition=models.Q(visibility__in=Visibility.values), name="plg_visibility_known"),
+            models.CheckConstraint(
+                condition=models.Q(start_date__isnull=True)
+                | models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="plg_ends_after_start",
+            ),
+        ]
+
+    @property
+    def is_writable(self) -> bool:
+        """Archived and completed PLGs are read-only: no joins, uploads or meetings."""
+        return self.status in (PlgStatus.PLANNED, PlgStatus.ACTIVE)
+
+    def serve(self, request, *args, **kwargs):
+        from plc.views import plg_detail_view
+
+        return plg_detail_view(request, self)
+
+
+class Role(models.TextChoices):
+    MEMBER = "member", _("Member")
+    LEAD = "lead", _("Lead")
+
+
+class Membership(models.Model):
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plg_memberships")
+    role = models.CharField(_("Role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Membership")
+        verbose_name_plural = _("Memberships")
+        ordering = ["-role", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["plg", "user"], name="one_membership_per_plg_and_user"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.plg}"
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class JoinRequest(models.Model):
+    """A teacher asks to join a PLG on request; a lead or the SMZ decides, with a reason to decline."""
+
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plg_join_requests")
+    message = models.TextField(_("Message"), max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("Reason"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Join request")
+        verbose_name_plural = _("Join requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plg", "user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_request_per_plg_and_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.plg}"
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Invitation(models.Model):
+    """A lead invites a teacher by account or by e-mail address (who may not have an account yet)."""
+
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("Email address"))
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="plg_invitations"
+    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Invitation")
+        verbose_name_plural = _("Invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plg", "email"], condition=models.Q(status="pending"), name="one_pending_invitation_per_email"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.plg}"
+
+
+class PlgFile(models.Model):
+    """A file shared in a PLG: a Wagtail document in the PLG's collection."""
+
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="files")
+    document = models.OneToOneField("wagtaildocs.Document", on_delete=models.CASCADE, related_name="plg_file")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("File")
+        verbose_name_plural = _("Files")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.document.title
+
+
+class PlgLink(models.Model):
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="links")
+    title = models.CharField(_("Title"), max_length=200)
+    url = models.URLField(_("Address (URL)"), max_length=500)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Link")
+        verbose_name_plural = _("Links")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Meeting(models.Model):
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="meetings")
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # stable iCalendar UID
+    title = models.CharField(_("Title"), max_length=200)
+    starts_at = models.DateTimeField(_("Starts"))
+    ends_at = models.DateTimeField(_("Ends"))
+    location = models.CharField(_("Place"), max_length=200, blank=True)
+    video_url = models.URLField(_("Video link"), max_length=500, blank=True)
+    notes = models.TextField(_("Notes"), max_length=2000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Meeting")
+        verbose_name_plural = _("Meetings")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Result(models.Model):
+    """What a PLG tried and learned, published by a lead to the whole network."""
+
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="results")
+    title = models.CharField(_("Title"), max_length=200)
+    tried = models.TextField(_("What was tried"), max_length=5000)
+    worked = models.TextField(_("What worked"), max_length=5000)
+    materials = models.ManyToManyField(PlgFile, blank=True, related_name="results", verbose_name=_("Materials"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Result")
+        verbose_name_plural = _("Results")
+        ordering = ["-published_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PlgProposal(models.Model):
+    """A teacher proposes a new PLG; the SMZ approves (creating it with the proposer as lead) or rejects."""
+
+    title = models.CharField(_("Title"), max_length=200)
+    kind = models.CharField(_("Kind"), max_length=32, choices=PlgKind.choices)
+    goals = models.TextField(_("Goals"), max_length=5000)
+    visibility = models.CharField(_("Visibility"), max_length=16, choices=Visibility.choices, default=Visibility.OPEN)
+    subjects = models.ManyToManyField("lernen25.Subject", blank=True, related_name="+", verbose_name=_("Subjects"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plg_proposals")
+    status = models.CharField(max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("Reason"), max_length=1000, blank=True)
+    plg = models.ForeignKey(PlgPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("PLC proposal")
+        verbose_name_plural = _("PLC proposals")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -89,7 +89,7 @@ test: test-deps frontend browser-deps lint
 
 # Re-extract and compile the German catalog (needs GNU gettext: apt-get install gettext).
 messages: deps
-	$(PY) manage.py makemessages -l de --ignore=".venv/*" --ignore="frontend/node_modules/*" --ignore="tests/*" --ignore="var/*"
+	$(PY) manage.py makemessages -l de --ignore=".venv/*" --ignore="frontend/node_modules/*" --ignore="tests/*" --ignore="var/*" --ignore="frontend/locale" --ignore="test-artifacts/*"
 	$(PY) manage.py compilemessages -l de --ignore=".venv/*" --ignore="frontend/node_modules/*"
 
 clean:

@@ -41,7 +41,7 @@ class PlgFilter(django_filters.FilterSet):
     school = django_filters.ModelChoiceFilter(
         label=_("School"), field_name="schools", queryset=School.objects.all(), empty_label=_("All schools")
     )
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=PlgStatus.choices, empty_label=_("Any status"))
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=PlgStatus.choices, empty_label=_("All statuses"))
 
     class Meta:
         model = PlgPage

@@ -117,4 +117,13 @@ def user_can(user, action: str, plg: PlgPage) -> bool:
     """May ``user`` do ``action`` (one of ``ACTIONS``) in ``plg``? Unknown actions raise."""
     if action not in ACTIONS:
         raise UnknownAction(f"No PLC rule is registered for {action!r}.")
-    return user.has_perm(f"plc.{action}_plg", plg)
+    # The rule itself, not user.has_perm: Django answers has_perm with True for any name to a
+    # superuser, which would offer an administrator "join" or "leave" where that makes no sense.
+    # Administrators get their powers through the PLG_CURATE capability (is_curator).
+    return rules.has_perm(f"plc.{action}_plg", user, plg)
+
+
+def can_delete_material(user, plg: PlgPage, owner_id: int | None) -> bool:
+    """Shared files and links: their author (while a contributor) and the leads may delete them."""
+    own = owner_id is not None and owner_id == user.pk and user_can(user, "contribute", plg)
+    return own or user_can(user, "manage", plg)

@@ -279,6 +279,11 @@ def join_plg(*, actor, plg: PlgPage) -> Membership:
     _refuse_if_read_only(plg)
     _require(permissions.membership_of(actor, plg) is None, _("You are already a member."), RefusalKind.CONFLICT)
     _require(
+        plg.visibility != Visibility.CLOSED,
+        _("This PLC is closed; its leads invite new members."),
+        RefusalKind.FORBIDDEN,
+    )
+    _require(
         plg.visibility == Visibility.OPEN,
         _("This PLC accepts members on request only; please send a request."),
         RefusalKind.CONFLICT,
@@ -489,7 +494,7 @@ def remove_member(*, actor, plg: PlgPage, user) -> None:
     """A lead or the SMZ removes a member; the last lead cannot be removed."""
     _refuse_if_not_visible(actor, plg)
     _require(permissions.user_can(actor, "manage", plg), _("Only the PLC's leads and the SMZ remove members."))
-    _require(user.pk != actor.pk, _("To leave the PLC yourself, use “Leave”."), RefusalKind.INVALID)
+    _require(user.pk != actor.pk, _("To leave the PLC yourself, use “Leave this PLC”."), RefusalKind.INVALID)
     with transaction.atomic():
         _lock(plg)
         membership = Membership.objects.filter(plg=plg, user=user).first()
@@ -611,8 +616,10 @@ def upload_file(*, actor, plg: PlgPage, upload: UploadedFile, title: str = "") -
 
 def delete_file(*, actor, plg_file: PlgFile) -> None:
     plg = plg_file.plg
-    own = plg_file.added_by_id == actor.pk and permissions.user_can(actor, "contribute", plg)
-    _require(own or permissions.user_can(actor, "manage", plg), _("Only the uploader and the leads delete files."))
+    _require(
+        permissions.can_delete_material(actor, plg, plg_file.added_by_id),
+        _("Only the uploader and the leads delete files."),
+    )
     with transaction.atomic():
         title = plg_file.document.title
         _record("plc.file.deleted", actor=actor, plg=plg, file=title)
@@ -636,8 +643,10 @@ def add_link(*, actor, plg: PlgPage, title: str, url: str) -> PlgLink:
 
 def delete_link(*, actor, link: PlgLink) -> None:
     plg = link.plg
-    own = link.added_by_id == actor.pk and permissions.user_can(actor, "contribute", plg)
-    _require(own or permissions.user_can(actor, "manage", plg), _("Only the author and the leads delete links."))
+    _require(
+        permissions.can_delete_material(actor, plg, link.added_by_id),
+        _("Only the author and the leads delete links."),
+    )
     with transaction.atomic():
         _record("plc.link.deleted", actor=actor, plg=plg, url=link.url)
         link.delete()

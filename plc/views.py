@@ -41,7 +41,7 @@ from plc.forms import (
     UploadForm,
 )
 from plc.models import Invitation, JoinRequest, Meeting, PlgFile, PlgLink, PlgPage, PlgProposal, PlgStatus
-from plc.permissions import user_can
+from plc.permissions import can_delete_material, user_can
 
 User = get_user_model()
 
@@ -90,7 +90,7 @@ def render_plg(request, plg: PlgPage, *, status: int = 200, error: str | None = 
     """Render the PLG page; ``bound_forms`` replace the empty forms after an invalid submission."""
     user = request.user
     can = {action: user_can(user, action, plg) for action in ACTIONS}
-    can["curate"] = user.has_perm("plc.curate_plg", plg)
+    can["curate"] = user_can(user, "curate", plg)
     detail = selectors.plg_detail_for(user, plg, can_view_content=can["view_content"], can_manage=can["manage"])
     forms = {
         "request_form": JoinRequestForm(),
@@ -147,6 +147,12 @@ def _confirm(request, plg: PlgPage, *, title: str, text: str, button: str, dange
         "plc/confirm.html",
         {"plg": plg, "title": title, "text": text, "button": button, "danger": danger, "back": plg.url},
     )
+
+
+def _require_permission(user, action: str, plg: PlgPage, message: str) -> None:
+    """Check before validating input: someone who may not act learns that first (403)."""
+    if not user_can(user, action, plg):
+        raise PermissionDenied(message)
 
 
 def _form_error(request, plg: PlgPage, name: str, form):
@@ -212,6 +218,7 @@ def decide_view(request, plg, request_id):
 @require_POST
 @plg_action
 def invite_view(request, plg):
+    _require_permission(request.user, "manage", plg, _("Only the PLC's leads and the SMZ invite members."))
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _form_error(request, plg, "invite_form", form)
@@ -252,6 +259,8 @@ def answer_invitation_view(request, invitation_id, answer):
 
 @plg_action
 def leave_view(request, plg):
+    if not user_can(request.user, "leave", plg):
+        raise PermissionDenied(_("You are not a member of this PLC."))
     if request.method != "POST":
         return _confirm(
             request,
@@ -294,6 +303,7 @@ def promote_view(request, plg, user_id):
 @plg_action
 def assign_lead_view(request, plg):
     """The SMZ makes any teacher lead (also one who is not a member yet)."""
+    _require_permission(request.user, "curate", plg, _("Only the SMZ appoints leads this way."))
     form = LeadForm(request.POST)
     if not form.is_valid():
         return _form_error(request, plg, "lead_form", form)
@@ -463,9 +473,15 @@ def decide_proposal_view(request, proposal_id):
 # --- Material -----------------------------------------------------------------------------
 
 
+def _require_owner_or_manager(user, plg: PlgPage, owner_id: int | None) -> None:
+    if not can_delete_material(user, plg, owner_id):
+        raise PermissionDenied(_("Only the author and the leads delete shared material."))
+
+
 @require_POST
 @plg_action
 def upload_view(request, plg):
+    _require_permission(request.user, "contribute", plg, _("Only members can share files here."))
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _form_error(request, plg, "upload_form", form)
@@ -481,6 +497,7 @@ def upload_view(request, plg):
 @plg_action
 def delete_file_view(request, plg, file_id):
     plg_file = get_object_or_404(PlgFile.objects.select_related("document"), pk=file_id, plg=plg)
+    _require_owner_or_manager(request.user, plg, plg_file.added_by_id)
     if request.method != "POST":
         return _confirm(
             request,
@@ -496,6 +513,7 @@ def delete_file_view(request, plg, file_id):
 @require_POST
 @plg_action
 def add_link_view(request, plg):
+    _require_permission(request.user, "contribute", plg, _("Only members can share links here."))
     form = LinkForm(request.POST)
     if not form.is_valid():
         return _form_error(request, plg, "link_form", form)
@@ -509,6 +527,7 @@ def add_link_view(request, plg):
 @plg_action
 def delete_link_view(request, plg, link_id):
     link = get_object_or_404(PlgLink, pk=link_id, plg=plg)
+    _require_owner_or_manager(request.user, plg, link.added_by_id)
     if request.method != "POST":
         return _confirm(
             request,
@@ -527,6 +546,7 @@ def delete_link_view(request, plg, link_id):
 @require_POST
 @plg_action
 def add_meeting_view(request, plg):
+    _require_permission(request.user, "schedule", plg, _("Only the PLC's leads and the SMZ schedule meetings."))
     form = MeetingForm(request.POST)
     if not form.is_valid():
         return _form_error(request, plg, "meeting_form", form)
@@ -540,6 +560,8 @@ def add_meeting_view(request, plg):
 @plg_action
 def cancel_meeting_view(request, plg, meeting_id):
     meeting = get_object_or_404(Meeting, pk=meeting_id, plg=plg)
+    if not user_can(request.user, "manage", plg):
+        raise PermissionDenied(_("Only the PLC's leads and the SMZ cancel meetings."))
     if request.method != "POST":
         return _confirm(
             request,
@@ -576,6 +598,7 @@ def calendar_view(request, plg, meeting_id=None):
 @require_POST
 @plg_action
 def publish_result_view(request, plg):
+    _require_permission(request.user, "manage", plg, _("Only the PLC's leads and the SMZ publish results."))
     form = ResultForm(request.POST, plg=plg)
     if not form.is_valid():
         return _form_error(request, plg, "result_form", form)

@@ -167,6 +167,11 @@ class Profile(models.Model):
         default=True,
         help_text=_("Also receive join requests, decisions, invitations and new meetings by email."),
     )
+    mention_digest = models.BooleanField(
+        _("Daily e-mail digest of mentions"),
+        default=True,
+        help_text=_("Once a day, an e-mail lists where you were mentioned (@name) in your PLCs' discussions."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

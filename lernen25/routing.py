@@ -1,6 +1,5 @@
-"""WebSocket routes of all apps, collected here for ``asgi.py``.
+"""WebSocket routes of all apps, collected here for ``asgi.py``."""
 
-The PLG discussion consumer (``/ws/plg/<id>/``) is added by the discussion issue.
-"""
+from plc.routing import websocket_urlpatterns as plc_routes
 
-websocket_urlpatterns: list = []
+websocket_urlpatterns = [*plc_routes]

@@ -196,3 +196,17 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The proposer reads it."),
     )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("**bold**, _italic_, lists with -, [links](https://…), `code`; @Name mentions a member."),
+    )
+
+
+class TopicForm(MessageForm):
+    title = forms.CharField(label=_("Title of the topic"), max_length=200)
+    field_order = ["title", "body"]

@@ -341,3 +341,86 @@ class PlgProposal(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Discussion ---------------------------------------------------------------------------
+
+
+class Topic(models.Model):
+    """A thread of a PLG's discussion. Leads and the SMZ pin and lock topics."""
+
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="topics")
+    title = models.CharField(_("Title"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    pinned = models.BooleanField(_("Pinned"), default=False)
+    locked = models.BooleanField(_("Locked"), default=False)
+
+    class Meta:
+        verbose_name = _("Topic")
+        verbose_name_plural = _("Topics")
+        ordering = ["-pinned", "-last_message_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MessageState(models.TextChoices):
+    VISIBLE = "visible", _("Visible")
+    EDITED = "edited", _("Edited")
+    HIDDEN = "hidden", _("Hidden by the moderation")
+    DELETED = "deleted", _("Deleted")
+
+
+class Message(models.Model):
+    """One message. Saved before it is broadcast; its id orders the PLG's stream.
+
+    ``plg`` repeats the topic's PLG so that the catch-up after a reconnect (every message of the
+    PLG after the client's last id) is one indexed range scan.
+    """
+
+    plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="messages")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(_("Message"), max_length=5000)  # Markdown source, kept for editing
+    body_html = models.TextField(editable=False)  # rendered and sanitised once, when written
+    reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(max_length=10, choices=MessageState.choices, default=MessageState.VISIBLE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True, db_index=True)  # every edit, hide or delete
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("Message")
+        verbose_name_plural = _("Messages")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["plg", "id"]), models.Index(fields=["topic", "id"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(state__in=MessageState.values), name="message_state_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} in {self.topic_id}"
+
+    @property
+    def is_readable(self) -> bool:
+        return self.state in (MessageState.VISIBLE, MessageState.EDITED)
+
+
+class ReadPosition(models.Model):
+    """How far a person has read a topic: the id of the last message they saw."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="read_positions")
+    last_read_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "topic"], name="one_read_position_per_topic")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.topic_id} to {self.last_read_id}"

@@ -28,7 +28,7 @@ from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
 from lernen25.notifications import notify
 from lernen25.roles import Capability, has_capability
-from plc import permissions
+from plc import permissions, realtime
 from plc.models import (
     Invitation,
     InvitationStatus,
@@ -488,6 +488,7 @@ def leave_plg(*, actor, plg: PlgPage) -> None:
         membership.delete()
         permissions.forget_memberships(actor)
         _record("plc.membership.left", actor=actor, plg=plg, user=actor.pk)
+        transaction.on_commit(lambda: realtime.publish_access_revoked(plg.pk, actor.pk))
 
 
 def remove_member(*, actor, plg: PlgPage, user) -> None:
@@ -504,6 +505,7 @@ def remove_member(*, actor, plg: PlgPage, user) -> None:
         membership.delete()
         permissions.forget_memberships(user)
         _record("plc.membership.removed", actor=actor, plg=plg, user=user.pk)
+        transaction.on_commit(lambda: realtime.publish_access_revoked(plg.pk, user.pk))
         notify(
             [user],
             actor=actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plc import views
+from plc import discussion_views, views
 
 app_name = "plc"
 
@@ -34,6 +34,26 @@ urlpatterns = [
     path("plg-raum/<int:pk>/termine/<int:meeting_id>.ics", views.calendar_view, name="meeting_calendar"),
     path("plg-raum/<int:pk>/ergebnisse/", views.publish_result_view, name="publish_result"),
     path("plg-raum/<int:pk>/protokoll/", views.change_log_view, name="change_log"),
+    path("plg-raum/<int:pk>/themen/neu/", discussion_views.create_topic_view, name="create_topic"),
+    path("plg-raum/<int:pk>/themen/<int:topic_id>/", discussion_views.topic_view, name="topic"),
+    path(
+        "plg-raum/<int:pk>/themen/<int:topic_id>/einstellungen/", discussion_views.topic_flags_view, name="topic_flags"
+    ),
+    path(
+        "plg-raum/<int:pk>/beitraege/<int:message_id>/bearbeiten/",
+        discussion_views.edit_message_view,
+        name="edit_message",
+    ),
+    path(
+        "plg-raum/<int:pk>/beitraege/<int:message_id>/loeschen/",
+        discussion_views.delete_message_view,
+        name="delete_message",
+    ),
+    path(
+        "plg-raum/<int:pk>/beitraege/<int:message_id>/ausblenden/",
+        discussion_views.hide_message_view,
+        name="hide_message",
+    ),
     path("einladungen/<int:invitation_id>/<str:answer>/", views.answer_invitation_view, name="answer_invitation"),
     path("plg-vorschlaege/", views.proposals_view, name="proposals"),
     path("plg-vorschlaege/<int:proposal_id>/entscheiden/", views.decide_proposal_view, name="decide_proposal"),

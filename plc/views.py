@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from lernen25.errors import RefusalKind, Refused
 from lernen25.roles import Capability, has_capability
-from plc import calendar, selectors, services
+from plc import calendar, discussion, selectors, services
 from plc.forms import (
     CreatePlgForm,
     DeclineForm,
@@ -38,6 +38,7 @@ from plc.forms import (
     RejectForm,
     ResultForm,
     StatusForm,
+    TopicForm,
     UploadForm,
 )
 from plc.models import Invitation, JoinRequest, Meeting, PlgFile, PlgLink, PlgPage, PlgProposal, PlgStatus
@@ -93,6 +94,7 @@ def render_plg(request, plg: PlgPage, *, status: int = 200, error: str | None = 
     can["curate"] = user_can(user, "curate", plg)
     detail = selectors.plg_detail_for(user, plg, can_view_content=can["view_content"], can_manage=can["manage"])
     forms = {
+        "topic_form": TopicForm(),
         "request_form": JoinRequestForm(),
         "invite_form": InviteForm(),
         "lead_form": LeadForm(),
@@ -104,7 +106,11 @@ def render_plg(request, plg: PlgPage, *, status: int = 200, error: str | None = 
         "decline_form": DeclineForm(),
     }
     forms.update(bound_forms)
+    topics = list(discussion.topics_with_unread(user, plg)) if can["view_content"] else []
     context = {
+        "topics": topics,
+        "may_post": discussion.may_post(user, plg),
+        "may_connect": discussion.may_connect(user, plg),
         "page": plg,
         "plg": plg,
         "can": can,

@@ -1,0 +1,204 @@
+// Lernen 25 – live discussion of a PLG topic (protocol: docs/realtime.md).
+// Without JavaScript the page works as plain HTML; this module adds live messages, sending
+// without reload, typing and presence. Nothing is lost: on every (re)connect it sends the last
+// message id it has and the server sends what is missing, in order.
+
+const root = document.getElementById("discussion");
+const list = document.getElementById("messages");
+
+if (root && list && root.dataset.live === "1") {
+  const plg = root.dataset.plg;
+  const topic = Number(root.dataset.topic);
+  const me = Number(root.dataset.user);
+  const moderator = root.dataset.moderator === "1";
+  const form = document.getElementById("post-form");
+  const textarea = form ? form.querySelector("textarea") : null;
+  const status = document.getElementById("live-status");
+  const typingLine = document.getElementById("typing");
+  const presence = document.getElementById("presence");
+  const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
+
+  let lastId = Number(root.dataset.lastId || 0);
+  let since = root.dataset.now || null;
+  let socket = null;
+  let retry = 0;
+  let stopped = false;
+  let lastTyping = 0;
+  let clientSeq = 0;
+  const pending = new Map(); // client_id -> text, restored if the server refuses it
+  const typers = new Map(); // user id -> timeout
+
+  const say = (text) => { if (status) status.textContent = text; };
+
+  function showActions(item) {
+    const author = Number(item.dataset.author);
+    item.querySelectorAll("[data-for]").forEach((action) => {
+      const rule = action.dataset.for;
+      const allowed = (rule === "own" && author === me)
+        || (rule === "moderator" && moderator)
+        || (rule === "own-or-moderator" && (author === me || moderator));
+      action.hidden = !allowed;
+    });
+    if (csrf) {
+      item.querySelectorAll("form").forEach((f) => {
+        if (!f.querySelector("input[name=csrfmiddlewaretoken]")) {
+          const input = document.createElement("input");
+          input.type = "hidden"; input.name = "csrfmiddlewaretoken"; input.value = csrf.value;
+          f.prepend(input);
+        }
+      });
+    }
+  }
+
+  function upsert(frame) {
+    lastId = Math.max(lastId, frame.id);
+    if (frame.topic !== topic) return;
+    const template = document.createElement("template");
+    template.innerHTML = frame.html.trim();
+    const item = template.content.firstElementChild;
+    showActions(item);
+    const existing = document.getElementById(`m${frame.id}`);
+    if (existing) {
+      existing.replaceWith(item);
+      return;
+    }
+    // Keep id order even if frames arrive out of order after a reconnect.
+    const later = [...list.querySelectorAll(".l25-message")].find((el) => Number(el.dataset.id) > frame.id);
+    list.insertBefore(item, later || null);
+    document.getElementById("no-messages")?.remove();
+    if (frame.author !== me) {
+      const name = item.querySelector(".l25-message__meta strong")?.textContent || "";
+      say(`Neuer Beitrag von ${name}`);
+      markRead();
+    }
+  }
+
+  function markRead() {
+    if (document.visibilityState !== "visible" || !socket || socket.readyState !== WebSocket.OPEN) return;
+    const newest = [...list.querySelectorAll(".l25-message")].pop();
+    if (newest) socket.send(JSON.stringify({ type: "read", topic, message: Number(newest.dataset.id) }));
+  }
+
+  function showTyping(frame) {
+    if (frame.topic !== topic || frame.user === me) return;
+    clearTimeout(typers.get(frame.user)?.timer);
+    typers.set(frame.user, { name: frame.name, timer: setTimeout(() => { typers.delete(frame.user); renderTyping(); }, 4000) });
+    renderTyping();
+  }
+
+  function renderTyping() {
+    if (!typingLine) return;
+    const names = [...typers.values()].map((t) => t.name);
+    typingLine.textContent = names.length ? `${names.join(", ")} schreib${names.length > 1 ? "en" : "t"} gerade …` : "";
+  }
+
+  function showPresence(users) {
+    if (!presence) return;
+    presence.replaceChildren(...users.map((u) => {
+      const li = document.createElement("li");
+      li.textContent = u.name;
+      return li;
+    }));
+  }
+
+  function showError(frame) {
+    const text = pending.get(frame.client_id);
+    if (text !== undefined && textarea && !textarea.value) textarea.value = text;
+    pending.delete(frame.client_id);
+    let box = document.getElementById("live-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "live-error"; box.className = "kern-error"; box.setAttribute("role", "alert");
+      (form || root).prepend(box);
+    }
+    box.textContent = frame.message;
+  }
+
+  function onFrame(event) {
+    let frame;
+    try { frame = JSON.parse(event.data); } catch { return; }
+    switch (frame.type) {
+      case "message":
+        if (frame.client_id) pending.delete(frame.client_id);
+        upsert(frame);
+        break;
+      case "synced":
+        lastId = Math.max(lastId, frame.last_id);
+        since = frame.now;
+        if (frame.complete === false) window.location.reload();
+        markRead();
+        break;
+      case "typing": showTyping(frame); break;
+      case "presence": showPresence(frame.users); break;
+      case "error": showError(frame); break;
+      case "topic":
+        if (frame.id === topic && frame.locked && !moderator && form) form.hidden = true;
+        break;
+      default: break;
+    }
+  }
+
+  function connect() {
+    const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${window.location.host}/ws/plg/${plg}/`);
+    socket.addEventListener("open", () => {
+      retry = 0;
+      say("Live verbunden");
+      socket.send(JSON.stringify({ type: "sync", last_id: lastId, since }));
+    });
+    socket.addEventListener("message", onFrame);
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4403) {
+        stopped = true;
+        say("Kein Zugang mehr zu dieser PLG.");
+        if (form) form.hidden = true;
+        return;
+      }
+      if (stopped) return;
+      say("Verbindung unterbrochen – neuer Versuch …");
+      const delay = Math.min(30000, 1000 * 2 ** retry) * (0.5 + Math.random() / 2);
+      retry += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  if (form && textarea) {
+    form.addEventListener("submit", (event) => {
+      if (!socket || socket.readyState !== WebSocket.OPEN) return; // plain POST without a connection
+      event.preventDefault();
+      const body = textarea.value.trim();
+      if (!body) return;
+      clientSeq += 1;
+      const clientId = `${me}-${Date.now()}-${clientSeq}`;
+      pending.set(clientId, body);
+      socket.send(JSON.stringify({ type: "post", topic, body, client_id: clientId }));
+      textarea.value = "";
+      document.getElementById("live-error")?.remove();
+      textarea.focus();
+    });
+    textarea.addEventListener("input", () => {
+      const now = Date.now();
+      if (socket && socket.readyState === WebSocket.OPEN && now - lastTyping > 3000) {
+        lastTyping = now;
+        socket.send(JSON.stringify({ type: "typing", topic }));
+      }
+    });
+    const helper = document.getElementById("mention-helper");
+    if (helper) {
+      helper.hidden = false;
+      helper.addEventListener("click", (event) => {
+        const button = event.target.closest("[data-mention]");
+        if (!button) return;
+        const insert = `@${button.dataset.mention} `;
+        const start = textarea.selectionStart ?? textarea.value.length;
+        textarea.value = textarea.value.slice(0, start) + insert + textarea.value.slice(textarea.selectionEnd ?? start);
+        textarea.focus();
+        textarea.selectionStart = textarea.selectionEnd = start + insert.length;
+      });
+    }
+  }
+
+  document.addEventListener("visibilitychange", markRead);
+  list.querySelectorAll(".l25-message").forEach(showActions);
+  connect();
+}

@@ -1,0 +1,250 @@
+"""The WebSocket of a PLG's discussion: ``/ws/plg/<plg id>/``. Protocol: docs/realtime.md.
+
+Transport only: it checks frames (size, JSON, rate), asks ``plc.discussion`` (through
+``database_sync_to_async``) and delivers what the per-process hub hands it. It does not join the
+channel layer itself: the hub holds one group membership per process (see ``plc.realtime``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import datetime
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from lernen25.errors import RefusalKind, Refused
+from plc import discussion, realtime
+from plc.models import Message, PlgPage, Topic
+
+MAX_FRAME = 16 * 1024
+RATE_LIMIT = (20, 30)  # writes per user and window (seconds), across all sockets (shared cache)
+OUTBOX_SIZE = 256  # events queued for one socket before it counts as too slow and is dropped
+PRESENCE_SECONDS = 90
+CLOSE_FORBIDDEN, CLOSE_TOO_SLOW = 4403, 4408
+
+
+class DiscussionConsumer(AsyncWebsocketConsumer):
+    # No channel of its own in the layer: the hub receives for all sockets of this process.
+    channel_layer_alias = "__per_process_hub__"
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.user_id = getattr(self.user, "pk", None)
+        self.plg_id = int(self.scope["url_route"]["kwargs"]["plg_id"])
+        self.plg = await self._load_plg()
+        if self.plg is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_SIZE)
+        self.writer = asyncio.ensure_future(self._write())
+        self.joined = True
+        await self.accept()
+        await realtime.hub().add(self.plg_id, self)
+        await self._presence(online=True)
+
+    async def disconnect(self, code):
+        if getattr(self, "joined", False):
+            self.joined = False
+            await realtime.hub().remove(self.plg_id, self)
+            self.writer.cancel()
+            await self._presence(online=False)
+
+    # --- from the hub ---------------------------------------------------------------------
+
+    def deliver(self, event: dict) -> None:
+        """Called by the hub's receive loop for every event of this PLG; must not block."""
+        if event.get("revoke") == self.user_id:
+            self._close_soon(CLOSE_FORBIDDEN)
+            return
+        if event.get("sender") == self.user_id and event.get("echo") is False:
+            return  # typing: not to oneself
+        if event.get("only_user") not in (None, self.user_id):
+            return  # read positions: only to the user's own sockets
+        try:
+            self.outbox.put_nowait(event["payload"])
+        except asyncio.QueueFull:
+            # Too slow: drop it rather than hold up the others; it reconnects and catches up by id.
+            self._close_soon(CLOSE_TOO_SLOW)
+
+    def _close_soon(self, code: int) -> None:
+        if getattr(self, "_closing", None) is None:
+            self._closing = asyncio.ensure_future(self.close(code=code))
+
+    async def _write(self) -> None:
+        while True:
+            payload = await self.outbox.get()
+            await self.send(text_data=payload)
+
+    # --- from the client --------------------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if bytes_data is not None or text_data is None:
+            return await self._error("invalid", _("Only text frames with JSON are understood."))
+        if len(text_data.encode()) > MAX_FRAME:
+            return await self._error("too_large", _("The message is too large."))
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            return await self._error("invalid_json", _("The frame is not valid JSON."))
+        if not isinstance(frame, dict):
+            return await self._error("invalid_json", _("The frame is not a JSON object."))
+        handler = getattr(self, f"on_{frame.get('type')}", None) if isinstance(frame.get("type"), str) else None
+        if handler is None:
+            return await self._error("unknown_type", _("Unknown frame type."))
+        client_id = str(frame.get("client_id", ""))[:64]
+        try:
+            await handler(frame, client_id)
+        except _RateLimited as limited:
+            await self._error("rate_limited", str(limited.message), client_id, retry_after=limited.retry_after)
+        except Refused as refusal:
+            await self._error(refusal.kind.value, str(refusal.message), client_id=client_id)
+        except (TypeError, ValueError, Message.DoesNotExist, Topic.DoesNotExist):
+            await self._error("invalid", _("The frame is incomplete or refers to something unknown."), client_id)
+
+    async def on_ping(self, frame, client_id):
+        await self.send(text_data=json.dumps({"type": "pong"}))
+
+    async def on_sync(self, frame, client_id):
+        last_id = int(frame.get("last_id") or 0)
+        since = parse_datetime(frame["since"]) if frame.get("since") else None
+        payloads, complete, now = await self._catch_up(last_id, since)
+        for payload in payloads:
+            await self.send(text_data=payload)
+        newest = max([last_id, *[json.loads(p)["id"] for p in payloads]]) if payloads else last_id
+        await self.send(
+            text_data=json.dumps({"type": "synced", "last_id": newest, "now": now.isoformat(), "complete": complete})
+        )
+
+    async def on_post(self, frame, client_id):
+        await self._limit()
+        await self._call(self._post, int(frame["topic"]), str(frame.get("body", "")), frame.get("reply_to"), client_id)
+
+    async def on_edit(self, frame, client_id):
+        await self._limit()
+        await self._call(self._edit, int(frame["message"]), str(frame.get("body", "")))
+
+    async def on_delete(self, frame, client_id):
+        await self._call(self._delete, int(frame["message"]))
+
+    async def on_hide(self, frame, client_id):
+        await self._call(self._hide, int(frame["message"]), True)
+
+    async def on_unhide(self, frame, client_id):
+        await self._call(self._hide, int(frame["message"]), False)
+
+    async def on_typing(self, frame, client_id):
+        topic = int(frame["topic"])
+        payload = {"type": "typing", "topic": topic, "user": self.user_id, "name": self.user_name}
+        await self._broadcast(payload, sender=self.user_id, echo=False)
+
+    async def on_read(self, frame, client_id):
+        topic_id, message_id = int(frame["topic"]), int(frame["message"])
+        position = await self._call(self._read, topic_id, message_id)
+        await self._broadcast({"type": "read", "topic": topic_id, "message": position}, only_user=self.user_id)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    async def _error(self, code: str, message: str, client_id: str = "", **extra):
+        frame = {"type": "error", "code": code, "message": message, "client_id": client_id, **extra}
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _limit(self):
+        """At most RATE_LIMIT[0] writes per RATE_LIMIT[1] seconds per user (shared by all sockets)."""
+        count, window = RATE_LIMIT
+        bucket = int(time.time() // window)
+        key = f"plc:ws-rate:{self.user_id}:{bucket}"
+        added = await cache.aadd(key, 1, timeout=window + 1)
+        used = 1 if added else await cache.aincr(key)
+        if used > count:
+            retry_after = window - int(time.time() % window)
+            message = _("You are writing very fast; please wait %(seconds)d seconds.") % {"seconds": retry_after}
+            raise _RateLimited(message, retry_after)
+
+    async def _broadcast(self, payload: dict, **meta):
+        layer = get_channel_layer()
+        event = {"type": "hub.event", "plg": self.plg_id, "payload": json.dumps(payload, ensure_ascii=False), **meta}
+        await layer.group_send(realtime.group_name(self.plg_id), event)
+
+    async def _presence(self, *, online: bool):
+        """Who is online in this PLG: a shared, expiring map in the cache (not in the database)."""
+        key = f"plc:presence:{self.plg_id}"
+        now = time.time()
+        present = await cache.aget(key) or {}
+        present = {uid: entry for uid, entry in present.items() if entry[1] > now}
+        if online:
+            present[str(self.user_id)] = (self.user_name, now + PRESENCE_SECONDS)
+        elif not any(s.user_id == self.user_id for s in realtime.hub().online(self.plg_id)):
+            present.pop(str(self.user_id), None)
+        await cache.aset(key, present, timeout=PRESENCE_SECONDS)
+        users = [{"id": int(uid), "name": entry[0]} for uid, entry in sorted(present.items(), key=lambda i: i[1][0])]
+        await self._broadcast({"type": "presence", "users": users})
+
+    async def _call(self, function, *args):
+        return await database_sync_to_async(function)(*args)
+
+    @database_sync_to_async
+    def _load_plg(self) -> PlgPage | None:
+        if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
+            return None
+        plg = PlgPage.objects.live().filter(pk=self.plg_id).first()
+        if plg is None or not discussion.may_connect(self.user, plg):
+            return None
+        self.user_name = self.user.display_name  # reads the profile: here, not in the event loop
+        return plg
+
+    @database_sync_to_async
+    def _catch_up(self, last_id: int, since: datetime | None):
+        messages, complete = discussion.catch_up(self.plg_id, last_id=last_id, since=since)
+        return (
+            [json.dumps(realtime.message_payload(m), ensure_ascii=False) for m in messages],
+            complete,
+            discussion.now(),
+        )
+
+    def _topic(self, topic_id: int) -> Topic:
+        return Topic.objects.select_related("plg").get(pk=topic_id, plg_id=self.plg_id)
+
+    def _message(self, message_id: int) -> Message:
+        return Message.objects.select_related("plg", "topic").get(pk=message_id, plg_id=self.plg_id)
+
+    def _post(self, topic_id: int, body: str, reply_to, client_id: str):
+        topic = self._topic(topic_id)
+        reply = self._message(int(reply_to)) if reply_to else None
+        self._fresh_user()
+        discussion.post_message(actor=self.user, topic=topic, body=body, reply_to=reply, client_id=client_id)
+
+    def _edit(self, message_id: int, body: str):
+        self._fresh_user()
+        discussion.edit_message(actor=self.user, message=self._message(message_id), body=body)
+
+    def _delete(self, message_id: int):
+        self._fresh_user()
+        discussion.delete_message(actor=self.user, message=self._message(message_id))
+
+    def _hide(self, message_id: int, hidden: bool):
+        self._fresh_user()
+        discussion.set_hidden(actor=self.user, message=self._message(message_id), hidden=hidden)
+
+    def _read(self, topic_id: int, message_id: int) -> int:
+        return discussion.mark_read(actor=self.user, topic=self._topic(topic_id), message_id=message_id)
+
+    def _fresh_user(self):
+        """Drop per-object caches (roles, memberships) so that every write checks current rights."""
+        from lernen25.roles import forget_roles
+        from plc.permissions import forget_memberships
+
+        forget_roles(self.user)
+        forget_memberships(self.user)
+
+
+class _RateLimited(Refused):
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, RefusalKind.CONFLICT)
+        self.retry_after = retry_after

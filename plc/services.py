@@ -15,8 +15,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import URLValidator
+from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
@@ -79,6 +80,11 @@ def _managers(plg: PlgPage) -> list:
 
 def _add_member(plg: PlgPage, user, role: str = Role.MEMBER) -> Membership:
     membership, created = Membership.objects.get_or_create(plg=plg, user=user, defaults={"role": role})
+    if created:
+        # Joined another way (invitation, the SMZ): an open request of theirs is settled, not left to decline.
+        JoinRequest.objects.filter(plg=plg, user=user, status=RequestStatus.PENDING).update(
+            status=RequestStatus.ACCEPTED, decided_at=timezone.now()
+        )
     if not created and role == Role.LEAD and membership.role != Role.LEAD:
         membership.role = Role.LEAD
         membership.save(update_fields=["role"])
@@ -112,12 +118,15 @@ def create_plg(
     start_date: date | None = None,
     end_date: date | None = None,
     system: bool = False,
+    notify_leads: bool = True,
 ) -> PlgPage:
     """Create and publish a PLG with its leads and its own document collection (SMZ only)."""
     if not system:
         _require(has_capability(actor, Capability.PLG_CURATE), _("Only the SMZ may create PLCs."))
     leads = [lead for lead in (leads or []) if lead is not None]
     _require(bool(leads), _("A PLC needs at least one lead."), RefusalKind.INVALID)
+    for lead in leads:
+        _require_may_lead(lead)
     if start_date and end_date and end_date < start_date:
         raise Refused(_("The end must not be before the start."), RefusalKind.INVALID)
     directory = directory_page()
@@ -148,14 +157,24 @@ def create_plg(
         for lead in leads:
             _add_member(plg, lead, Role.LEAD)
         _record("plc.plg.created", actor=actor, plg=plg, leads=[lead.pk for lead in leads])
-        notify(
-            leads,
-            actor=actor,
-            verb="plc.lead.assigned",
-            text=_("You lead the new PLC “%(title)s”.") % {"title": plg.title},
-            url=plg.url,
-        )
+        if notify_leads:
+            notify(
+                leads,
+                actor=actor,
+                verb="plc.lead.assigned",
+                text=_("You lead the new PLC “%(title)s”.") % {"title": plg.title},
+                url=plg.url,
+            )
     return plg
+
+
+def _require_may_lead(user) -> None:
+    if not (user.is_active and has_capability(user, Capability.PLG_JOIN)):
+        raise Refused(
+            _("%(name)s cannot lead a PLC: the account is inactive or has no teacher role.")
+            % {"name": user.display_name},
+            RefusalKind.INVALID,
+        )
 
 
 def _unique_slug(parent: PlgIndexPage, title: str) -> str:
@@ -211,6 +230,7 @@ def approve_proposal(*, actor, proposal: PlgProposal) -> PlgPage:
             visibility=proposal.visibility,
             leads=[proposal.proposed_by],
             subjects=list(proposal.subjects.all()),
+            notify_leads=False,  # the proposer hears it once, below
         )
         proposal.status, proposal.decided_by, proposal.decided_at, proposal.plg = (
             ProposalStatus.APPROVED,
@@ -392,6 +412,10 @@ def invite_member(*, actor, plg: PlgPage, email: str = "", user=None) -> Invitat
     email = (user.email if user is not None else email).strip().lower()
     if not email:
         raise Refused(_("Please choose a person or enter an e-mail address."), RefusalKind.INVALID)
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise Refused(_("Please enter a valid e-mail address."), RefusalKind.INVALID) from None
     invitee = user or User.objects.filter(email__iexact=email, is_active=True).first()
     if invitee is not None and permissions.membership_of(invitee, plg) is not None:
         raise Refused(_("%(name)s is already a member.") % {"name": invitee.display_name}, RefusalKind.CONFLICT)
@@ -463,6 +487,7 @@ def decline_invitation(*, actor, invitation: Invitation) -> Invitation:
 
 def revoke_invitation(*, actor, invitation: Invitation) -> Invitation:
     plg = invitation.plg
+    _refuse_if_not_visible(actor, plg)
     _require(permissions.user_can(actor, "manage", plg), _("Only the PLC's leads and the SMZ revoke invitations."))
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -479,6 +504,7 @@ def revoke_invitation(*, actor, invitation: Invitation) -> Invitation:
 
 def leave_plg(*, actor, plg: PlgPage) -> None:
     """Leave a PLG. The last lead may not leave: a PLG always keeps at least one lead."""
+    _refuse_if_not_visible(actor, plg)
     with transaction.atomic():
         _lock(plg)
         membership = Membership.objects.filter(plg=plg, user=actor).first()
@@ -530,6 +556,7 @@ def promote_to_lead(*, actor, plg: PlgPage, user) -> Membership:
             )
         elif membership.role == Role.LEAD:
             raise Refused(_("%(name)s already leads this PLC.") % {"name": user.display_name}, RefusalKind.CONFLICT)
+        _require_may_lead(user)
         membership = _add_member(plg, user, Role.LEAD)
         _record("plc.membership.promoted", actor=actor, plg=plg, user=user.pk)
         notify(
@@ -559,11 +586,23 @@ def step_down_as_lead(*, actor, plg: PlgPage) -> Membership:
 # --- Curation -----------------------------------------------------------------------------
 
 
+def _publish_change(plg: PlgPage, actor, **fields) -> PlgPage:
+    """Change page fields through a new published revision, so Wagtail's admin and history agree."""
+    page = PlgPage.objects.select_for_update().get(pk=plg.pk)
+    for name, value in fields.items():
+        setattr(page, name, value)
+    user = actor if actor and actor.is_authenticated else None
+    # The service has checked the actor's rights; Wagtail's page permissions are for its admin.
+    page.save_revision(user=user, log_action=False).publish(user=user, log_action=False, skip_permission_checks=True)
+    for name, value in fields.items():
+        setattr(plg, name, value)
+    return page
+
+
 def set_featured(*, actor, plg: PlgPage, featured: bool) -> PlgPage:
     _require(permissions.is_curator(actor), _("Only the SMZ features PLCs."))
     with transaction.atomic():
-        PlgPage.objects.filter(pk=plg.pk).update(featured=featured)
-        plg.featured = featured
+        _publish_change(plg, actor, featured=featured)
         _record("plc.plg.featured" if featured else "plc.plg.unfeatured", actor=actor, plg=plg)
     return plg
 
@@ -572,13 +611,14 @@ def set_status(*, actor, plg: PlgPage, status: str) -> PlgPage:
     """Change the status (planned, active, completed, archived). Archiving is the SMZ's; leads may complete."""
     if status not in PlgStatus.values:
         raise Refused(_("Unknown status."), RefusalKind.INVALID)
-    if status == PlgStatus.ARCHIVED:
-        _require(permissions.is_curator(actor), _("Only the SMZ archives PLCs."))
-    else:
-        _require(permissions.user_can(actor, "manage", plg), _("Only the PLC's leads and the SMZ change its status."))
+    _refuse_if_not_visible(actor, plg)
+    _require(permissions.user_can(actor, "manage", plg), _("Only the PLC's leads and the SMZ change its status."))
     with transaction.atomic():
-        PlgPage.objects.filter(pk=plg.pk).update(status=status)
-        old, plg.status = plg.status, status
+        old = PlgPage.objects.select_for_update().values_list("status", flat=True).get(pk=plg.pk)
+        # Archiving, and bringing an archived PLG back, is the SMZ's decision.
+        if PlgStatus.ARCHIVED in (old, status):
+            _require(permissions.is_curator(actor), _("Only the SMZ archives PLCs."))
+        _publish_change(plg, actor, status=status)
         _record("plc.plg.status_changed", actor=actor, plg=plg, old=old, new=status)
     return plg
 
@@ -599,7 +639,9 @@ def upload_file(*, actor, plg: PlgPage, upload: UploadedFile, title: str = "") -
             RefusalKind.INVALID,
         )
     if upload.size > MAX_FILE_BYTES:
-        raise Refused(_("The file is larger than 20 MB."), RefusalKind.INVALID)
+        raise Refused(
+            _("The file is larger than %(limit)s.") % {"limit": filesizeformat(MAX_FILE_BYTES)}, RefusalKind.INVALID
+        )
     if upload.size == 0:
         raise Refused(_("The file is empty."), RefusalKind.INVALID)
     Document = get_document_model()
@@ -618,6 +660,7 @@ def upload_file(*, actor, plg: PlgPage, upload: UploadedFile, title: str = "") -
 
 def delete_file(*, actor, plg_file: PlgFile) -> None:
     plg = plg_file.plg
+    _refuse_if_not_visible(actor, plg)
     _require(
         permissions.can_delete_material(actor, plg, plg_file.added_by_id),
         _("Only the uploader and the leads delete files."),
@@ -628,14 +671,19 @@ def delete_file(*, actor, plg_file: PlgFile) -> None:
         plg_file.document.delete()  # cascades to the PlgFile; the stored file is removed by Wagtail
 
 
-def add_link(*, actor, plg: PlgPage, title: str, url: str) -> PlgLink:
-    _refuse_if_not_visible(actor, plg)
-    _require(permissions.user_can(actor, "contribute", plg), _("Only members can share links here."))
-    url = url.strip()
+def _require_web_address(url: str) -> None:
+    """Only http(s) links: a ``javascript:`` address on a page or in a mail would run code."""
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise Refused(_("Please enter a web address starting with https:// or http://."), RefusalKind.INVALID) from None
+
+
+def add_link(*, actor, plg: PlgPage, title: str, url: str) -> PlgLink:
+    _refuse_if_not_visible(actor, plg)
+    _require(permissions.user_can(actor, "contribute", plg), _("Only members can share links here."))
+    url = url.strip()
+    _require_web_address(url)
     title = title.strip() or url
     with transaction.atomic():
         link = PlgLink.objects.create(plg=plg, title=title[:200], url=url, added_by=actor)
@@ -645,6 +693,7 @@ def add_link(*, actor, plg: PlgPage, title: str, url: str) -> PlgLink:
 
 def delete_link(*, actor, link: PlgLink) -> None:
     plg = link.plg
+    _refuse_if_not_visible(actor, plg)
     _require(
         permissions.can_delete_material(actor, plg, link.added_by_id),
         _("Only the author and the leads delete links."),
@@ -675,6 +724,8 @@ def schedule_meeting(
         raise Refused(_("The meeting must end after it starts."), RefusalKind.INVALID)
     if not location.strip() and not video_url.strip():
         raise Refused(_("Please give a place or a video link."), RefusalKind.INVALID)
+    if video_url.strip():
+        _require_web_address(video_url.strip())
     with transaction.atomic():
         meeting = Meeting.objects.create(
             plg=plg,
@@ -701,6 +752,7 @@ def schedule_meeting(
 
 def cancel_meeting(*, actor, meeting: Meeting) -> None:
     plg = meeting.plg
+    _refuse_if_not_visible(actor, plg)
     _require(permissions.user_can(actor, "manage", plg), _("Only the PLC's leads and the SMZ cancel meetings."))
     with transaction.atomic():
         _record("plc.meeting.cancelled", actor=actor, plg=plg, title=meeting.title)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from plc import services
+from plc import discussion, services
 from plc.urls import urlpatterns
 
 PERSONAS = ("guest", "outsider", "member", "lead", "smz", "admin")
@@ -248,6 +248,70 @@ MATRIX = [
     ),
 ]
 
+MATRIX += [
+    # The discussion: members and the SMZ write; open PLGs are readable by every teacher.
+    Row(
+        "create_topic",
+        data=lambda ctx: {"title": "Neues Thema", "body": "Hallo"},
+        expected={
+            "open": "302 403 302 302 302 302",
+            "on_request": "302 403 302 302 302 302",
+            "closed": "302 404 302 302 302 302",
+        },
+    ),
+    Row(
+        "topic",
+        method="get",
+        needs=("topic",),
+        kwargs=lambda ctx: {"topic_id": ctx["topic"].pk},
+        expected={
+            "open": "302 200 200 200 200 200",
+            "on_request": "302 403 200 200 200 200",
+            "closed": "302 404 200 200 200 200",
+        },
+    ),
+    Row(
+        "topic",
+        needs=("topic",),
+        kwargs=lambda ctx: {"topic_id": ctx["topic"].pk},
+        data=lambda ctx: {"body": "Eine Antwort"},
+        expected={
+            "open": "302 403 302 302 302 302",
+            "on_request": "302 403 302 302 302 302",
+            "closed": "302 404 302 302 302 302",
+        },
+    ),
+    Row(
+        "topic_flags",
+        needs=("topic",),
+        kwargs=lambda ctx: {"topic_id": ctx["topic"].pk},
+        data=lambda ctx: {"pinned": "1"},
+        expected={v: ("302 404 403 302 302 302" if v == "closed" else "302 403 403 302 302 302") for v in VIS},
+    ),
+    # The message was written by the member: only they edit it.
+    Row(
+        "edit_message",
+        method="get",
+        needs=("message",),
+        kwargs=lambda ctx: {"message_id": ctx["message"].pk},
+        expected={v: ("302 404 200 403 403 403" if v == "closed" else "302 403 200 403 403 403") for v in VIS},
+    ),
+    Row(
+        "delete_message",
+        method="get",
+        needs=("message",),
+        kwargs=lambda ctx: {"message_id": ctx["message"].pk},
+        expected={v: ("302 404 200 200 200 200" if v == "closed" else "302 403 200 200 200 200") for v in VIS},
+    ),
+    Row(
+        "hide_message",
+        needs=("message",),
+        kwargs=lambda ctx: {"message_id": ctx["message"].pk},
+        data=lambda ctx: {"hidden": "1"},
+        expected={v: ("302 404 403 302 302 302" if v == "closed" else "302 403 403 302 302 302") for v in VIS},
+    ),
+]
+
 # URLs that do not belong to one PLG: persona -> status.
 GLOBAL = [
     ("create", "get", {}, "302 403 403 403 200 200"),
@@ -290,6 +354,10 @@ def _prepare(row: Row, plg, cast) -> dict:
         ctx["file"] = services.upload_file(actor=cast["member"], plg=plg, upload=_upload(ctx)["file"])
     if "link" in row.needs:
         ctx["link"] = services.add_link(actor=cast["member"], plg=plg, title="Link", url="https://example.org")
+    if "topic" in row.needs or "message" in row.needs:
+        ctx["topic"] = discussion.create_topic(actor=cast["lead"], plg=plg, title="Thema", body="Erster Beitrag")
+    if "message" in row.needs:
+        ctx["message"] = discussion.post_message(actor=cast["member"], topic=ctx["topic"], body="Von Anna")
     if "meeting" in row.needs:
         start = timezone.now() + timedelta(days=2)
         ctx["meeting"] = services.schedule_meeting(

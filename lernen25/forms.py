@@ -53,6 +53,11 @@ class ProfileForm(forms.Form):
         label=_("Also receive notifications by email"),
         required=False,
     )
+    mention_digest = forms.BooleanField(
+        label=_("Daily e-mail digest of mentions"),
+        required=False,
+        help_text=_("Once a day, an e-mail lists where you were mentioned (@name) in your PLCs' discussions."),
+    )
 
 
 class SchoolImportForm(forms.Form):

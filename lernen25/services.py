@@ -233,7 +233,14 @@ def revoke_role(*, actor, user, role: Role) -> None:
 
 
 def update_profile(
-    *, actor, profile: Profile, display_name: str, schools, subjects, email_notifications: bool
+    *,
+    actor,
+    profile: Profile,
+    display_name: str,
+    schools,
+    subjects,
+    email_notifications: bool,
+    mention_digest: bool = True,
 ) -> Profile:
     """Change a profile. Only its owner may; the audit keeps which schools were chosen."""
     if actor.pk != profile.user_id:
@@ -241,8 +248,9 @@ def update_profile(
     with transaction.atomic():
         profile.display_name = display_name.strip()
         profile.email_notifications = email_notifications
+        profile.mention_digest = mention_digest
         profile.full_clean(exclude=["user"])
-        profile.save(update_fields=["display_name", "email_notifications"])
+        profile.save(update_fields=["display_name", "email_notifications", "mention_digest"])
         profile.schools.set(schools)
         profile.subjects.set(subjects)
         audit.record(

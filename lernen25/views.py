@@ -33,6 +33,7 @@ def profile_view(request):
                 "schools": profile.schools.all(),
                 "subjects": profile.subjects.all(),
                 "email_notifications": profile.email_notifications,
+                "mention_digest": profile.mention_digest,
             }
         )
     return render(

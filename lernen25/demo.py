@@ -640,6 +640,106 @@ def _existing_rows() -> list[AccountRow]:
     return rows
 
 
+def _create_demo_plgs(plan: DemoPlan, schools: dict[str, School]) -> int:
+    """A few PLGs of every visibility, with members, a discussion, a meeting and a result.
+
+    Built with the PLG services where they send nothing; memberships, a request and a meeting are
+    written directly so that seeding does not mail the demo accounts.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plc import discussion, services
+    from plc.models import JoinRequest, Meeting, Membership, PlgKind, PlgStatus, Visibility
+
+    users = {account.role: get_user_model().objects.get(email=account.email) for account in DEMO_ACCOUNTS}
+    lead, teacher = users[Role.PLG_LEITUNG], users[Role.LEHRKRAFT]
+    colleagues = list(get_user_model().objects.filter(email__in=[t.email for t in plan.teachers[:12]]))
+    subject = dict(Subject.objects.values_list("name", "pk"))
+    some_schools = list(schools.values())[:4]
+
+    def make(title, kind, visibility, leader, goals, members=(), **extra):
+        plg = services.create_plg(
+            actor=None,
+            system=True,
+            title=title,
+            kind=kind,
+            visibility=visibility,
+            leads=[leader],
+            goals=f"<p>{goals}</p>",
+            notify_leads=False,
+            **extra,
+        )
+        Membership.objects.bulk_create(
+            [Membership(plg=plg, user=user) for user in members if user != leader], ignore_conflicts=True
+        )
+        return plg
+
+    maths = make(
+        "Tablets im Mathematikunterricht",
+        PlgKind.LESSON_DEVELOPMENT,
+        Visibility.OPEN,
+        lead,
+        "Wir entwickeln Unterrichtsreihen mit GeoGebra und iPads für die Jahrgangsstufen 7 und 8.",
+        members=[teacher, *colleagues[:8]],
+        subjects=[subject["Mathematik"]],
+        schools=some_schools[:3],
+    )
+    services.set_featured(actor=users[Role.SMZ_MODERATION], plg=maths, featured=True)
+    topic = discussion.create_topic(
+        actor=lead,
+        plg=maths,
+        title="Erste Erfahrungen mit GeoGebra",
+        body="Wie klappt es bei Ihnen mit **GeoGebra** in der 7? Wir sammeln hier Erfahrungen.",
+    )
+    discussion.post_message(actor=teacher, topic=topic, body="Gut! Die Schüler:innen mögen die *Schieberegler*.")
+    start = timezone.localtime().replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    Meeting.objects.create(
+        plg=maths,
+        title="Auftakttreffen",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        location="Schulmedienzentrum, Raum 2",
+        created_by=lead,
+    )
+    videos = make(
+        "Erklärvideos im Sachunterricht",
+        PlgKind.INNOVATION,
+        Visibility.ON_REQUEST,
+        lead,
+        "Kinder der Klassen 3 und 4 drehen Erklärvideos mit iPads; das MediaLab des SMZ leiht die Technik.",
+        members=colleagues[8:10],
+        subjects=[subject["Sachunterricht"]],
+    )
+    JoinRequest.objects.create(plg=videos, user=teacher, message="Ich würde gern mit meiner 4b mitmachen.")
+    make(
+        "Schulleitungsrunde Nord",
+        PlgKind.PRINCIPALS,
+        Visibility.CLOSED,
+        users[Role.SCHULLEITUNG],
+        "Die Schulleitungen aus Walsum und Hamborn stimmen die Ausstattungsplanung ab.",
+    )
+    padlet = make(
+        "Padlet als digitale Pinnwand",
+        PlgKind.LESSON_DEVELOPMENT,
+        Visibility.OPEN,
+        lead,
+        "Kollaboratives Arbeiten mit digitalen Pinnwänden in der Sekundarstufe I.",
+        members=colleagues[10:12],
+        subjects=[subject["Deutsch"]],
+    )
+    services.publish_result(
+        actor=lead,
+        plg=padlet,
+        title="Pinnwände für Gruppenarbeit",
+        tried="Sechs Klassen haben Gruppenergebnisse auf digitalen Pinnwänden gesammelt.",
+        worked="Kurze Arbeitsaufträge und feste Spalten je Gruppe; das Moderieren der Beiträge kostet Zeit.",
+    )
+    services.set_status(actor=lead, plg=padlet, status=PlgStatus.COMPLETED)
+    return 4
+
+
 def seed_demo(
     *,
     seed: int = DEFAULT_SEED,
@@ -676,12 +776,14 @@ def seed_demo(
         teacher_count = _create_teachers(plan, school_objects, password_hash, subjects)
         demo_school = school_objects[plan.demo_school.number]
         rows = [_create_account(account, password_hash, demo_school, subjects) for account in DEMO_ACCOUNTS]
+        plg_count = _create_demo_plgs(plan, school_objects)
         audit.record(
             "lernen25.demo.seeded",
             seed=seed,
             schools=len(school_objects),
             teachers=teacher_count,
             accounts=len(rows),
+            plgs=plg_count,
         )
     return SeedReport(
         created=True,

@@ -194,7 +194,23 @@ def test_seeding_records_one_audit_event_with_the_counts():
 
     event = AuditEvent.objects.get(action="lernen25.demo.seeded")
     assert event.actor is None
-    assert event.data == {"seed": 25, "schools": 12, "teachers": 30, "accounts": len(DEMO_ACCOUNTS)}
+    assert event.data == {"seed": 25, "schools": 12, "teachers": 30, "accounts": len(DEMO_ACCOUNTS), "plgs": 4}
+
+
+@pytest.mark.django_db
+def test_demo_plgs_of_every_visibility_with_a_discussion_and_a_result():
+    from plc.models import Membership, Message, PlgPage, Result
+
+    seed(*SMALL)
+
+    plgs = {plg.title: plg for plg in PlgPage.objects.live()}
+    assert {plg.visibility for plg in plgs.values()} == {"open", "on_request", "closed"}
+    maths = plgs["Tablets im Mathematikunterricht"]
+    assert maths.featured
+    assert Membership.objects.get(plg=maths, user__email="plg-leitung@demo.lernen25.test").role == "lead"
+    assert Membership.objects.filter(plg=maths, user__email="lehrkraft@demo.lernen25.test").exists()
+    assert Message.objects.filter(plg=maths).count() == 2
+    assert Result.objects.filter(plg=plgs["Padlet als digitale Pinnwand"]).exists()
 
 
 @pytest.mark.django_db

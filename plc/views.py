@@ -161,6 +161,14 @@ def _require_permission(user, action: str, plg: PlgPage, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def _confirmed(request, plg: PlgPage, *, title: str, text: str, button: str, perform, done: str, anchor: str = ""):
+    """GET shows the confirmation page; POST performs the action and goes back to the PLG."""
+    if request.method != "POST":
+        return _confirm(request, plg, title=title, text=text, button=button)
+    perform()
+    return _done(request, plg, done, anchor)
+
+
 def _form_error(request, plg: PlgPage, name: str, form):
     return render_plg(request, plg, status=400, **{name: form})
 
@@ -285,16 +293,16 @@ def remove_member_view(request, plg, user_id):
     member = get_object_or_404(User, pk=user_id, plg_memberships__plg=plg)
     if not user_can(request.user, "manage", plg):
         raise PermissionDenied(_("Only the PLC's leads and the SMZ remove members."))
-    if request.method != "POST":
-        return _confirm(
-            request,
-            plg,
-            title=_("Remove %(name)s?") % {"name": member.display_name},
-            text=_("%(name)s will be told and will no longer be a member.") % {"name": member.display_name},
-            button=_("Remove member"),
-        )
-    services.remove_member(actor=request.user, plg=plg, user=member)
-    return _done(request, plg, _("%(name)s was removed.") % {"name": member.display_name}, "mitglieder")
+    return _confirmed(
+        request,
+        plg,
+        title=_("Remove %(name)s?") % {"name": member.display_name},
+        text=_("%(name)s will be told and will no longer be a member.") % {"name": member.display_name},
+        button=_("Remove member"),
+        perform=lambda: services.remove_member(actor=request.user, plg=plg, user=member),
+        done=_("%(name)s was removed.") % {"name": member.display_name},
+        anchor="mitglieder",
+    )
 
 
 @require_POST
@@ -504,16 +512,16 @@ def upload_view(request, plg):
 def delete_file_view(request, plg, file_id):
     plg_file = get_object_or_404(PlgFile.objects.select_related("document"), pk=file_id, plg=plg)
     _require_owner_or_manager(request.user, plg, plg_file.added_by_id)
-    if request.method != "POST":
-        return _confirm(
-            request,
-            plg,
-            title=_("Delete “%(title)s”?") % {"title": plg_file.document.title},
-            text=_("The file is deleted for everyone, also from published results."),
-            button=_("Delete file"),
-        )
-    services.delete_file(actor=request.user, plg_file=plg_file)
-    return _done(request, plg, _("The file was deleted."), "material")
+    return _confirmed(
+        request,
+        plg,
+        title=_("Delete “%(title)s”?") % {"title": plg_file.document.title},
+        text=_("The file is deleted for everyone, also from published results."),
+        button=_("Delete file"),
+        perform=lambda: services.delete_file(actor=request.user, plg_file=plg_file),
+        done=_("The file was deleted."),
+        anchor="material",
+    )
 
 
 @require_POST
@@ -534,16 +542,16 @@ def add_link_view(request, plg):
 def delete_link_view(request, plg, link_id):
     link = get_object_or_404(PlgLink, pk=link_id, plg=plg)
     _require_owner_or_manager(request.user, plg, link.added_by_id)
-    if request.method != "POST":
-        return _confirm(
-            request,
-            plg,
-            title=_("Delete the link “%(title)s”?") % {"title": link.title},
-            text=_("The link is removed for everyone."),
-            button=_("Delete link"),
-        )
-    services.delete_link(actor=request.user, link=link)
-    return _done(request, plg, _("The link was deleted."), "material")
+    return _confirmed(
+        request,
+        plg,
+        title=_("Delete the link “%(title)s”?") % {"title": link.title},
+        text=_("The link is removed for everyone."),
+        button=_("Delete link"),
+        perform=lambda: services.delete_link(actor=request.user, link=link),
+        done=_("The link was deleted."),
+        anchor="material",
+    )
 
 
 # --- Meetings -----------------------------------------------------------------------------
@@ -568,16 +576,16 @@ def cancel_meeting_view(request, plg, meeting_id):
     meeting = get_object_or_404(Meeting, pk=meeting_id, plg=plg)
     if not user_can(request.user, "manage", plg):
         raise PermissionDenied(_("Only the PLC's leads and the SMZ cancel meetings."))
-    if request.method != "POST":
-        return _confirm(
-            request,
-            plg,
-            title=_("Cancel “%(title)s”?") % {"title": meeting.title},
-            text=_("The meeting is removed and every member is told."),
-            button=_("Cancel meeting"),
-        )
-    services.cancel_meeting(actor=request.user, meeting=meeting)
-    return _done(request, plg, _("The meeting was cancelled."), "termine")
+    return _confirmed(
+        request,
+        plg,
+        title=_("Cancel “%(title)s”?") % {"title": meeting.title},
+        text=_("The meeting is removed and every member is told."),
+        button=_("Cancel meeting"),
+        perform=lambda: services.cancel_meeting(actor=request.user, meeting=meeting),
+        done=_("The meeting was cancelled."),
+        anchor="termine",
+    )
 
 
 @require_GET

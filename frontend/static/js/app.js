@@ -10,6 +10,13 @@
     if (value) { event.detail.headers["X-CSRFToken"] = value; }
   });
 
+  // Panels marked data-open-wide start open where there is room beside the content (filters).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.matchMedia("(min-width: 62rem)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (panel) { panel.open = true; });
+    }
+  });
+
   // Move focus to the error summary after a failed submit, so screen readers hear it (WCAG 3.3.1).
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("form-errors");

@@ -15,7 +15,7 @@ PORT ?= 8000
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k accounts"`.
 PYTEST_ARGS ?=
 
-.PHONY: run test setup deps test-deps frontend env db serve lint check browser-deps messages clean
+.PHONY: run dev test setup deps test-deps frontend env db serve lint check browser-deps messages clean
 
 run: setup serve
 
@@ -67,6 +67,10 @@ db: deps .env
 serve:
 	@echo "Lernen 25 at http://$(HOST):$(PORT)/ (admin: /admin/). Stop with Ctrl+C."
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers lernen25.asgi:application
+
+# For development: daphne's runserver (Channels replaces Django's), reloading on code changes.
+dev: setup
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # --- Tests ---------------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ def test_teacher_signs_up_and_verifies_email(page, live_server_info, audit_page)
     audit_page(page, "verification-sent")
 
     mail = live_server_info.last_mail_to(address)
-    assert mail["Subject"].startswith("[Lernen 25] ")
+    assert str(mail["Subject"]).strip().startswith("[Lernen 25] ")
     link = CONFIRM_LINK.search(mail_text(mail))
     assert link, f"no confirmation link in:\n{mail_text(mail)}"
     page.goto(link.group(0))

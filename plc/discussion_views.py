@@ -73,6 +73,7 @@ def topic_view(request, plg, topic_id):
             "may_post": discussion.may_post(request.user, plg) and (not topic.locked or moderates),
             "may_connect": discussion.may_connect(request.user, plg),
             "members": sorted(discussion.member_names(plg)),
+            "files": list(plg.files.select_related("document")[:30]),
             # Where the live stream starts: the newest message of the whole PLG when the page was made.
             "stream_last_id": discussion.newest_message_id(plg),
             "stream_now": discussion.now(),

@@ -183,19 +183,19 @@ if (root && list && root.dataset.live === "1") {
         socket.send(JSON.stringify({ type: "typing", topic }));
       }
     });
-    const helper = document.getElementById("mention-helper");
-    if (helper) {
+    // Helpers that insert text at the cursor: @mentions of members, links to the PLC's files.
+    document.querySelectorAll("[data-inserts]").forEach((helper) => {
       helper.hidden = false;
       helper.addEventListener("click", (event) => {
-        const button = event.target.closest("[data-mention]");
+        const button = event.target.closest("[data-insert]");
         if (!button) return;
-        const insert = `@${button.dataset.mention} `;
+        const insert = button.dataset.insert;
         const start = textarea.selectionStart ?? textarea.value.length;
         textarea.value = textarea.value.slice(0, start) + insert + textarea.value.slice(textarea.selectionEnd ?? start);
         textarea.focus();
         textarea.selectionStart = textarea.selectionEnd = start + insert.length;
       });
-    }
+    });
   }
 
   document.addEventListener("visibilitychange", markRead);

@@ -106,6 +106,9 @@ def render_plg(request, plg: PlgPage, *, status: int = 200, error: str | None = 
         "decline_form": DeclineForm(),
     }
     forms.update(bound_forms)
+    for name, form in forms.items():
+        # Several forms on one page: each gets its own ids, so every label points at its own field.
+        form.auto_id = f"{name.removesuffix('_form')}_%s"
     topics = list(discussion.topics_with_unread(user, plg)) if can["view_content"] else []
     context = {
         "topics": topics,

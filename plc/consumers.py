@@ -8,6 +8,7 @@ channel layer itself: the hub holds one group membership per process (see ``plc.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from datetime import datetime
@@ -48,20 +49,23 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await realtime.hub().add(self.plg_id, self)
         await self._presence(online=True)
+        self.heartbeat = asyncio.ensure_future(self._keep_present())
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
             self.joined = False
             await realtime.hub().remove(self.plg_id, self)
             self.writer.cancel()
+            self.heartbeat.cancel()
             await self._presence(online=False)
 
     # --- from the hub ---------------------------------------------------------------------
 
     def deliver(self, event: dict) -> None:
         """Called by the hub's receive loop for every event of this PLG; must not block."""
-        if event.get("revoke") == self.user_id:
-            self._close_soon(CLOSE_FORBIDDEN)
+        if "revoke" in event:  # someone lost access: only their sockets react, nobody else sees it
+            if event["revoke"] == self.user_id:
+                self._close_soon(CLOSE_FORBIDDEN)
             return
         if event.get("sender") == self.user_id and event.get("echo") is False:
             return  # typing: not to oneself
@@ -105,7 +109,7 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
             await self._error("rate_limited", str(limited.message), client_id, retry_after=limited.retry_after)
         except Refused as refusal:
             await self._error(refusal.kind.value, str(refusal.message), client_id=client_id)
-        except (TypeError, ValueError, Message.DoesNotExist, Topic.DoesNotExist):
+        except (KeyError, TypeError, ValueError, Message.DoesNotExist, Topic.DoesNotExist):
             await self._error("invalid", _("The frame is incomplete or refers to something unknown."), client_id)
 
     async def on_ping(self, frame, client_id):
@@ -172,7 +176,14 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         event = {"type": "hub.event", "plg": self.plg_id, "payload": json.dumps(payload, ensure_ascii=False), **meta}
         await layer.group_send(realtime.group_name(self.plg_id), event)
 
-    async def _presence(self, *, online: bool):
+    async def _keep_present(self) -> None:
+        """Renew this user's presence entry while the socket is open (it expires otherwise)."""
+        while True:
+            await asyncio.sleep(PRESENCE_SECONDS / 3)
+            with contextlib.suppress(Exception):
+                await self._presence(online=True, broadcast=False)
+
+    async def _presence(self, *, online: bool, broadcast: bool = True):
         """Who is online in this PLG: a shared, expiring map in the cache (not in the database)."""
         key = f"plc:presence:{self.plg_id}"
         now = time.time()
@@ -183,6 +194,8 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         elif not any(s.user_id == self.user_id for s in realtime.hub().online(self.plg_id)):
             present.pop(str(self.user_id), None)
         await cache.aset(key, present, timeout=PRESENCE_SECONDS)
+        if not broadcast:
+            return
         users = [{"id": int(uid), "name": entry[0]} for uid, entry in sorted(present.items(), key=lambda i: i[1][0])]
         await self._broadcast({"type": "presence", "users": users})
 

@@ -35,10 +35,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-# Sync Playwright runs an asyncio loop in this thread; Django's async guard would refuse ORM calls
-# made by tests or fixtures. For tests only (stack-notes §7).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 BROWSER_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BROWSER_DIR.parent.parent
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -55,10 +51,18 @@ SIGN_IN = re.compile(r"^\s*Anmeld(ung|en)\s*$")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test in this folder is a browser test (``-m "not browser"`` leaves them out)."""
-    for item in items:
-        if item.path.is_relative_to(BROWSER_DIR):
-            item.add_marker(pytest.mark.browser)
+    """Every test in this folder is a browser test (``-m "not browser"`` leaves them out); they run last.
+
+    Sync Playwright keeps an asyncio loop running in this thread until the session ends, and Django's
+    async-safety guard has to be switched off for that (stack-notes §7). Running the browser tests
+    last, and switching the guard off only when the first of them starts, keeps it on for every other
+    test, the WebSocket consumer tests included.
+    """
+    browser = [item for item in items if item.path.is_relative_to(BROWSER_DIR)]
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+    others = [item for item in items if not item.path.is_relative_to(BROWSER_DIR)]
+    items[:] = others + browser
 
 
 # --- The server -----------------------------------------------------------------------------
@@ -229,6 +233,8 @@ def live_server_info() -> Iterator[LiveServer]:
         _manage(env, "setup_roles")
         seed_env = {**env, "BROWSER_PERSONAS": json.dumps([vars(p) for p in PERSONAS.values()])}
         _manage(seed_env, "shell", "-c", (BROWSER_DIR / "seed_personas.py").read_text(encoding="utf-8"))
+        _manage(env, "shell", "-c", (BROWSER_DIR / "seed_discussion.py").read_text(encoding="utf-8"))
+        _manage(env, "shell", "-c", (BROWSER_DIR / "seed_plg_journeys.py").read_text(encoding="utf-8"))
         base_url = f"http://127.0.0.1:{port}"
         _wait_until_healthy(f"{base_url}/healthz", process, log)
         yield LiveServer(base_url=base_url, mail_dir=tmp / "mail", personas=dict(PERSONAS))
@@ -254,6 +260,8 @@ def base_url(live_server_info: LiveServer) -> str:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
+    # From here on the Playwright loop runs in this thread (see pytest_collection_modifyitems).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     # Debian's Chromium, never a downloaded one (no `playwright install` on these machines).
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install chromium).")

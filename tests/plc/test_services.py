@@ -100,7 +100,7 @@ def german():
 
 
 @pytest.fixture
-def refused(django_capture_on_commit_callbacks):
+def assert_refused(django_capture_on_commit_callbacks):
     """Call a service expecting a refusal: exact message, kind, and nothing written or mailed."""
 
     def check(service, message: str, kind: RefusalKind, /, **kwargs) -> Refused:
@@ -169,14 +169,14 @@ def test_teacher_joins_open_plg_and_leads_are_told_without_email(
     assert mail.outbox == []
 
 
-def test_joining_twice_is_refused(open_plg, lehrkraft_b, refused):
+def test_joining_twice_is_refused(open_plg, lehrkraft_b, assert_refused):
     services.join_plg(actor=lehrkraft_b, plg=open_plg)
 
-    refused(services.join_plg, "Sie sind bereits Mitglied.", CONFLICT, actor=lehrkraft_b, plg=open_plg)
+    assert_refused(services.join_plg, "Sie sind bereits Mitglied.", CONFLICT, actor=lehrkraft_b, plg=open_plg)
 
 
-def test_joining_an_on_request_plg_is_refused_with_the_hint_to_ask(request_plg, lehrkraft_b, refused):
-    refused(
+def test_joining_an_on_request_plg_is_refused_with_the_hint_to_ask(request_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.join_plg,
         "Diese PLG nimmt Mitglieder nur auf Anfrage auf; bitte senden Sie eine Beitrittsanfrage.",
         CONFLICT,
@@ -185,12 +185,12 @@ def test_joining_an_on_request_plg_is_refused_with_the_hint_to_ask(request_plg, 
     )
 
 
-def test_closed_plg_does_not_exist_for_an_outsider_who_tries_to_join(closed_plg, lehrkraft_b, refused):
-    refused(services.join_plg, "Diese PLG gibt es nicht.", NOT_FOUND, actor=lehrkraft_b, plg=closed_plg)
+def test_closed_plg_does_not_exist_for_an_outsider_who_tries_to_join(closed_plg, lehrkraft_b, assert_refused):
+    assert_refused(services.join_plg, "Diese PLG gibt es nicht.", NOT_FOUND, actor=lehrkraft_b, plg=closed_plg)
 
 
-def test_smz_who_sees_a_closed_plg_cannot_join_it_directly(closed_plg, smz, refused):
-    refused(
+def test_smz_who_sees_a_closed_plg_cannot_join_it_directly(closed_plg, smz, assert_refused):
+    assert_refused(
         services.join_plg,
         "Diese PLG ist geschlossen; neue Mitglieder lädt die PLG-Leitung ein.",
         FORBIDDEN,
@@ -199,19 +199,19 @@ def test_smz_who_sees_a_closed_plg_cannot_join_it_directly(closed_plg, smz, refu
     )
 
 
-def test_guest_cannot_join(open_plg, refused):
-    refused(services.join_plg, "Diese PLG gibt es nicht.", NOT_FOUND, actor=AnonymousUser(), plg=open_plg)
+def test_guest_cannot_join(open_plg, assert_refused):
+    assert_refused(services.join_plg, "Diese PLG gibt es nicht.", NOT_FOUND, actor=AnonymousUser(), plg=open_plg)
 
 
-def test_role_without_join_right_cannot_join(open_plg, datenschutz, refused):
-    refused(services.join_plg, "Sie dürfen keinen PLGs beitreten.", FORBIDDEN, actor=datenschutz, plg=open_plg)
+def test_role_without_join_right_cannot_join(open_plg, datenschutz, assert_refused):
+    assert_refused(services.join_plg, "Sie dürfen keinen PLGs beitreten.", FORBIDDEN, actor=datenschutz, plg=open_plg)
 
 
 @pytest.mark.parametrize("status", [PlgStatus.ARCHIVED, PlgStatus.COMPLETED])
-def test_archived_or_completed_plg_refuses_joins(open_plg, smz, lehrkraft_b, refused, status):
+def test_archived_or_completed_plg_refuses_joins(open_plg, smz, lehrkraft_b, assert_refused, status):
     services.set_status(actor=smz, plg=open_plg, status=status)
 
-    refused(
+    assert_refused(
         services.join_plg,
         "Diese PLG ist abgeschlossen oder archiviert; es kann nichts mehr geändert werden.",
         CONFLICT,
@@ -248,8 +248,8 @@ def test_teacher_asks_to_join_with_a_message_and_leads_are_told_and_mailed(
     assert f"{settings.SITE_URL}{request_plg.url}#anfragen" in message.body
 
 
-def test_second_pending_request_is_refused(pending_request, request_plg, lehrkraft_b, refused):
-    refused(
+def test_second_pending_request_is_refused(pending_request, request_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.request_membership,
         "Sie haben den Beitritt bereits angefragt; die PLG-Leitung entscheidet bald.",
         CONFLICT,
@@ -267,12 +267,14 @@ def test_teacher_may_ask_again_after_withdrawing(pending_request, request_plg, l
     assert JoinRequest.objects.filter(plg=request_plg, user=lehrkraft_b).count() == 2
 
 
-def test_closed_plg_does_not_exist_for_an_outsider_who_asks_to_join(closed_plg, lehrkraft_b, refused):
-    refused(services.request_membership, "Diese PLG gibt es nicht.", NOT_FOUND, actor=lehrkraft_b, plg=closed_plg)
+def test_closed_plg_does_not_exist_for_an_outsider_who_asks_to_join(closed_plg, lehrkraft_b, assert_refused):
+    assert_refused(
+        services.request_membership, "Diese PLG gibt es nicht.", NOT_FOUND, actor=lehrkraft_b, plg=closed_plg
+    )
 
 
-def test_smz_who_sees_a_closed_plg_is_told_that_leads_invite(closed_plg, smz, refused):
-    refused(
+def test_smz_who_sees_a_closed_plg_is_told_that_leads_invite(closed_plg, smz, assert_refused):
+    assert_refused(
         services.request_membership,
         "Diese PLG ist geschlossen; neue Mitglieder lädt die PLG-Leitung ein.",
         FORBIDDEN,
@@ -281,8 +283,8 @@ def test_smz_who_sees_a_closed_plg_is_told_that_leads_invite(closed_plg, smz, re
     )
 
 
-def test_asking_to_join_an_open_plg_is_refused_with_the_hint_to_join(open_plg, lehrkraft_b, refused):
-    refused(
+def test_asking_to_join_an_open_plg_is_refused_with_the_hint_to_join(open_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.request_membership,
         "Diese PLG ist offen; Sie können ihr direkt beitreten.",
         CONFLICT,
@@ -291,18 +293,20 @@ def test_asking_to_join_an_open_plg_is_refused_with_the_hint_to_join(open_plg, l
     )
 
 
-def test_member_cannot_ask_to_join(request_plg, lehrkraft_a, refused):
-    refused(services.request_membership, "Sie sind bereits Mitglied.", CONFLICT, actor=lehrkraft_a, plg=request_plg)
+def test_member_cannot_ask_to_join(request_plg, lehrkraft_a, assert_refused):
+    assert_refused(
+        services.request_membership, "Sie sind bereits Mitglied.", CONFLICT, actor=lehrkraft_a, plg=request_plg
+    )
 
 
-def test_role_without_join_right_cannot_ask_to_join(request_plg, datenschutz, refused):
-    refused(
+def test_role_without_join_right_cannot_ask_to_join(request_plg, datenschutz, assert_refused):
+    assert_refused(
         services.request_membership, "Sie dürfen keinen PLGs beitreten.", FORBIDDEN, actor=datenschutz, plg=request_plg
     )
 
 
-def test_request_message_over_1000_characters_is_refused(request_plg, lehrkraft_b, refused):
-    refused(
+def test_request_message_over_1000_characters_is_refused(request_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.request_membership,
         "Die Nachricht darf höchstens 1000 Zeichen lang sein.",
         INVALID,
@@ -318,10 +322,10 @@ def test_request_message_of_exactly_1000_characters_is_accepted(request_plg, leh
     assert len(join_request.message) == 1000
 
 
-def test_archived_plg_refuses_requests(request_plg, smz, lehrkraft_b, refused):
+def test_archived_plg_refuses_requests(request_plg, smz, lehrkraft_b, assert_refused):
     services.set_status(actor=smz, plg=request_plg, status=PlgStatus.ARCHIVED)
 
-    refused(
+    assert_refused(
         services.request_membership,
         "Diese PLG ist abgeschlossen oder archiviert; es kann nichts mehr geändert werden.",
         CONFLICT,
@@ -344,8 +348,8 @@ def test_requester_withdraws_own_request(pending_request, request_plg, lehrkraft
     assert not Membership.objects.filter(plg=request_plg, user=lehrkraft_b).exists()
 
 
-def test_withdrawing_someone_elses_request_is_refused(pending_request, plg_leitung, refused):
-    refused(
+def test_withdrawing_someone_elses_request_is_refused(pending_request, plg_leitung, assert_refused):
+    assert_refused(
         services.withdraw_request,
         "Sie können nur Ihre eigene Anfrage zurückziehen.",
         FORBIDDEN,
@@ -356,10 +360,10 @@ def test_withdrawing_someone_elses_request_is_refused(pending_request, plg_leitu
     assert pending_request.status == RequestStatus.PENDING
 
 
-def test_withdrawing_twice_is_refused(pending_request, lehrkraft_b, refused):
+def test_withdrawing_twice_is_refused(pending_request, lehrkraft_b, assert_refused):
     services.withdraw_request(actor=lehrkraft_b, join_request=pending_request)
 
-    refused(
+    assert_refused(
         services.withdraw_request,
         "Über diese Anfrage wurde bereits entschieden.",
         CONFLICT,
@@ -422,8 +426,8 @@ def test_lead_declines_with_a_reason_the_requester_reads(
     assert [message.to for message in mail.outbox] == [[lehrkraft_b.email]]
 
 
-def test_declining_without_a_reason_is_refused(pending_request, plg_leitung, refused):
-    refused(
+def test_declining_without_a_reason_is_refused(pending_request, plg_leitung, assert_refused):
+    assert_refused(
         services.decide_request,
         "Bitte geben Sie eine Begründung an; die anfragende Person sieht sie.",
         INVALID,
@@ -436,8 +440,8 @@ def test_declining_without_a_reason_is_refused(pending_request, plg_leitung, ref
     assert pending_request.status == RequestStatus.PENDING
 
 
-def test_member_who_does_not_lead_cannot_decide(pending_request, lehrkraft_a, refused):
-    refused(
+def test_member_who_does_not_lead_cannot_decide(pending_request, lehrkraft_a, assert_refused):
+    assert_refused(
         services.decide_request,
         "Nur die PLG-Leitung und das SMZ können über Anfragen entscheiden.",
         FORBIDDEN,
@@ -454,10 +458,10 @@ def test_smz_may_decide_requests(pending_request, request_plg, smz, lehrkraft_b)
     assert audit_event("plc.join_request.accepted").actor == smz
 
 
-def test_deciding_twice_is_refused(pending_request, plg_leitung, smz, refused):
+def test_deciding_twice_is_refused(pending_request, plg_leitung, smz, assert_refused):
     services.decide_request(actor=plg_leitung, join_request=pending_request, accept=True)
 
-    refused(
+    assert_refused(
         services.decide_request,
         "Über diese Anfrage wurde bereits entschieden.",
         CONFLICT,
@@ -554,8 +558,8 @@ def test_invitee_declines_and_does_not_become_member(request_plg, plg_leitung, l
     assert audit_event("plc.invitation.declined").data["plg"] == request_plg.pk
 
 
-def test_inviting_a_member_is_refused(open_plg, plg_leitung, lehrkraft_a, refused):
-    refused(
+def test_inviting_a_member_is_refused(open_plg, plg_leitung, lehrkraft_a, assert_refused):
+    assert_refused(
         services.invite_member,
         "Anna Lehmann ist bereits Mitglied.",
         CONFLICT,
@@ -565,8 +569,8 @@ def test_inviting_a_member_is_refused(open_plg, plg_leitung, lehrkraft_a, refuse
     )
 
 
-def test_inviting_a_member_by_email_address_is_refused(open_plg, plg_leitung, lehrkraft_a, refused):
-    refused(
+def test_inviting_a_member_by_email_address_is_refused(open_plg, plg_leitung, lehrkraft_a, assert_refused):
+    assert_refused(
         services.invite_member,
         "Anna Lehmann ist bereits Mitglied.",
         CONFLICT,
@@ -576,10 +580,10 @@ def test_inviting_a_member_by_email_address_is_refused(open_plg, plg_leitung, le
     )
 
 
-def test_inviting_twice_is_refused(open_plg, plg_leitung, smz, lehrkraft_b, refused):
+def test_inviting_twice_is_refused(open_plg, plg_leitung, smz, lehrkraft_b, assert_refused):
     services.invite_member(actor=plg_leitung, plg=open_plg, user=lehrkraft_b)
 
-    refused(
+    assert_refused(
         services.invite_member,
         "Diese Person ist bereits eingeladen.",
         CONFLICT,
@@ -589,8 +593,8 @@ def test_inviting_twice_is_refused(open_plg, plg_leitung, smz, lehrkraft_b, refu
     )
 
 
-def test_member_who_does_not_lead_cannot_invite(open_plg, lehrkraft_a, lehrkraft_b, refused):
-    refused(
+def test_member_who_does_not_lead_cannot_invite(open_plg, lehrkraft_a, lehrkraft_b, assert_refused):
+    assert_refused(
         services.invite_member,
         "Nur die PLG-Leitung und das SMZ können Mitglieder einladen.",
         FORBIDDEN,
@@ -606,10 +610,10 @@ def test_smz_may_invite(closed_plg, smz, lehrkraft_b):
     assert invitation.invited_by == smz
 
 
-def test_accepting_someone_elses_invitation_is_refused(open_plg, plg_leitung, lehrkraft_b, smz, refused):
+def test_accepting_someone_elses_invitation_is_refused(open_plg, plg_leitung, lehrkraft_b, smz, assert_refused):
     invitation = services.invite_member(actor=plg_leitung, plg=open_plg, user=lehrkraft_b)
 
-    refused(
+    assert_refused(
         services.accept_invitation,
         "Diese Einladung gilt nicht für Sie.",
         NOT_FOUND,
@@ -620,7 +624,7 @@ def test_accepting_someone_elses_invitation_is_refused(open_plg, plg_leitung, le
     assert invitation.status == InvitationStatus.PENDING
 
 
-def test_lead_revokes_an_invitation_which_can_then_not_be_accepted(open_plg, plg_leitung, lehrkraft_b, refused):
+def test_lead_revokes_an_invitation_which_can_then_not_be_accepted(open_plg, plg_leitung, lehrkraft_b, assert_refused):
     invitation = services.invite_member(actor=plg_leitung, plg=open_plg, user=lehrkraft_b)
 
     services.revoke_invitation(actor=plg_leitung, invitation=invitation)
@@ -629,7 +633,7 @@ def test_lead_revokes_an_invitation_which_can_then_not_be_accepted(open_plg, plg
     assert invitation.status == InvitationStatus.REVOKED
     assert audit_event("plc.invitation.revoked").data["plg"] == open_plg.pk
     assert not selectors.pending_invitations_for(lehrkraft_b).exists()
-    refused(
+    assert_refused(
         services.accept_invitation,
         "Diese Einladung ist nicht mehr offen.",
         CONFLICT,
@@ -638,10 +642,12 @@ def test_lead_revokes_an_invitation_which_can_then_not_be_accepted(open_plg, plg
     )
 
 
-def test_member_who_does_not_lead_cannot_revoke_an_invitation(open_plg, plg_leitung, lehrkraft_a, lehrkraft_b, refused):
+def test_member_who_does_not_lead_cannot_revoke_an_invitation(
+    open_plg, plg_leitung, lehrkraft_a, lehrkraft_b, assert_refused
+):
     invitation = services.invite_member(actor=plg_leitung, plg=open_plg, user=lehrkraft_b)
 
-    refused(
+    assert_refused(
         services.revoke_invitation,
         "Nur die PLG-Leitung und das SMZ können Einladungen widerrufen.",
         FORBIDDEN,
@@ -650,11 +656,11 @@ def test_member_who_does_not_lead_cannot_revoke_an_invitation(open_plg, plg_leit
     )
 
 
-def test_invitation_to_an_archived_plg_cannot_be_accepted(open_plg, plg_leitung, smz, lehrkraft_b, refused):
+def test_invitation_to_an_archived_plg_cannot_be_accepted(open_plg, plg_leitung, smz, lehrkraft_b, assert_refused):
     invitation = services.invite_member(actor=plg_leitung, plg=open_plg, user=lehrkraft_b)
     services.set_status(actor=smz, plg=open_plg, status=PlgStatus.ARCHIVED)
 
-    refused(
+    assert_refused(
         services.accept_invitation,
         "Diese PLG ist abgeschlossen oder archiviert; es kann nichts mehr geändert werden.",
         CONFLICT,
@@ -677,8 +683,8 @@ def test_member_leaves(request_plg, lehrkraft_a):
     assert permissions.user_can(lehrkraft_a, "view", request_plg)
 
 
-def test_last_lead_cannot_leave(open_plg, plg_leitung, refused):
-    refused(
+def test_last_lead_cannot_leave(open_plg, plg_leitung, assert_refused):
+    assert_refused(
         services.leave_plg,
         "Sie sind die einzige Leitung. Machen Sie ein anderes Mitglied zur Leitung, bevor Sie die PLG verlassen.",
         CONFLICT,
@@ -696,8 +702,8 @@ def test_lead_can_leave_when_another_lead_exists(open_plg, plg_leitung, lehrkraf
     assert list(Membership.objects.filter(plg=open_plg).values_list("user", "role")) == [(lehrkraft_a.pk, Role.LEAD)]
 
 
-def test_non_member_leaving_is_refused(open_plg, lehrkraft_b, refused):
-    refused(services.leave_plg, "Sie sind kein Mitglied dieser PLG.", CONFLICT, actor=lehrkraft_b, plg=open_plg)
+def test_non_member_leaving_is_refused(open_plg, lehrkraft_b, assert_refused):
+    assert_refused(services.leave_plg, "Sie sind kein Mitglied dieser PLG.", CONFLICT, actor=lehrkraft_b, plg=open_plg)
 
 
 # --- Removing members -------------------------------------------------------------------------------
@@ -715,8 +721,8 @@ def test_lead_removes_a_member_who_is_notified(open_plg, plg_leitung, lehrkraft_
     assert [message.to for message in mail.outbox] == [[lehrkraft_a.email]]
 
 
-def test_only_lead_cannot_be_removed(open_plg, smz, plg_leitung, refused):
-    refused(
+def test_only_lead_cannot_be_removed(open_plg, smz, plg_leitung, assert_refused):
+    assert_refused(
         services.remove_member,
         "Die einzige Leitung kann nicht entfernt werden.",
         CONFLICT,
@@ -726,8 +732,8 @@ def test_only_lead_cannot_be_removed(open_plg, smz, plg_leitung, refused):
     )
 
 
-def test_member_cannot_remove_others(open_plg, lehrkraft_a, plg_leitung, refused):
-    refused(
+def test_member_cannot_remove_others(open_plg, lehrkraft_a, plg_leitung, assert_refused):
+    assert_refused(
         services.remove_member,
         "Nur die PLG-Leitung und das SMZ können Mitglieder entfernen.",
         FORBIDDEN,
@@ -737,10 +743,10 @@ def test_member_cannot_remove_others(open_plg, lehrkraft_a, plg_leitung, refused
     )
 
 
-def test_removing_yourself_is_refused_with_the_hint_to_leave(open_plg, plg_leitung, lehrkraft_a, refused):
+def test_removing_yourself_is_refused_with_the_hint_to_leave(open_plg, plg_leitung, lehrkraft_a, assert_refused):
     services.promote_to_lead(actor=plg_leitung, plg=open_plg, user=lehrkraft_a)
 
-    refused(
+    assert_refused(
         services.remove_member,
         "Um die PLG selbst zu verlassen, nutzen Sie „PLG verlassen“.",
         INVALID,
@@ -750,8 +756,8 @@ def test_removing_yourself_is_refused_with_the_hint_to_leave(open_plg, plg_leitu
     )
 
 
-def test_removing_a_non_member_is_refused(open_plg, plg_leitung, lehrkraft_b, refused):
-    refused(
+def test_removing_a_non_member_is_refused(open_plg, plg_leitung, lehrkraft_b, assert_refused):
+    assert_refused(
         services.remove_member,
         "Diese Person ist kein Mitglied.",
         CONFLICT,
@@ -783,8 +789,8 @@ def test_smz_makes_a_non_member_teacher_lead_directly(request_plg, smz, lehrkraf
     assert permissions.user_can(lehrkraft_b, "manage", request_plg)
 
 
-def test_lead_cannot_make_a_non_member_lead(open_plg, plg_leitung, lehrkraft_b, refused):
-    refused(
+def test_lead_cannot_make_a_non_member_lead(open_plg, plg_leitung, lehrkraft_b, assert_refused):
+    assert_refused(
         services.promote_to_lead,
         "Nur Mitglieder können zur Leitung gemacht werden; laden Sie die Person zuerst ein.",
         CONFLICT,
@@ -794,8 +800,8 @@ def test_lead_cannot_make_a_non_member_lead(open_plg, plg_leitung, lehrkraft_b, 
     )
 
 
-def test_making_an_existing_lead_lead_is_refused(open_plg, smz, plg_leitung, refused):
-    refused(
+def test_making_an_existing_lead_lead_is_refused(open_plg, smz, plg_leitung, assert_refused):
+    assert_refused(
         services.promote_to_lead,
         "Lena Leitner leitet diese PLG bereits.",
         CONFLICT,
@@ -805,8 +811,8 @@ def test_making_an_existing_lead_lead_is_refused(open_plg, smz, plg_leitung, ref
     )
 
 
-def test_member_cannot_appoint_leads(open_plg, lehrkraft_a, refused):
-    refused(
+def test_member_cannot_appoint_leads(open_plg, lehrkraft_a, assert_refused):
+    assert_refused(
         services.promote_to_lead,
         "Nur die PLG-Leitung und das SMZ können eine Leitung ernennen.",
         FORBIDDEN,
@@ -816,8 +822,8 @@ def test_member_cannot_appoint_leads(open_plg, lehrkraft_a, refused):
     )
 
 
-def test_only_lead_cannot_step_down(open_plg, plg_leitung, refused):
-    refused(
+def test_only_lead_cannot_step_down(open_plg, plg_leitung, assert_refused):
+    assert_refused(
         services.step_down_as_lead,
         "Sie sind die einzige Leitung; ernennen Sie zuerst eine weitere Leitung.",
         CONFLICT,
@@ -836,8 +842,8 @@ def test_lead_steps_down_when_there_is_a_second_lead(open_plg, plg_leitung, lehr
     assert not permissions.user_can(plg_leitung, "manage", open_plg)
 
 
-def test_member_who_does_not_lead_cannot_step_down(open_plg, lehrkraft_a, refused):
-    refused(services.step_down_as_lead, "Sie leiten diese PLG nicht.", CONFLICT, actor=lehrkraft_a, plg=open_plg)
+def test_member_who_does_not_lead_cannot_step_down(open_plg, lehrkraft_a, assert_refused):
+    assert_refused(services.step_down_as_lead, "Sie leiten diese PLG nicht.", CONFLICT, actor=lehrkraft_a, plg=open_plg)
 
 
 # --- Creating PLGs ----------------------------------------------------------------------------------
@@ -892,8 +898,8 @@ def test_a_second_plg_with_the_same_title_gets_its_own_address(open_plg, smz, pl
     assert twin.collection != open_plg.collection
 
 
-def test_teacher_cannot_create_a_plg(lehrkraft_a, refused):
-    refused(
+def test_teacher_cannot_create_a_plg(lehrkraft_a, assert_refused):
+    assert_refused(
         services.create_plg,
         "Nur das SMZ darf PLGs anlegen.",
         FORBIDDEN,
@@ -904,8 +910,8 @@ def test_teacher_cannot_create_a_plg(lehrkraft_a, refused):
     )
 
 
-def test_plg_without_leads_is_refused(smz, refused):
-    refused(
+def test_plg_without_leads_is_refused(smz, assert_refused):
+    assert_refused(
         services.create_plg,
         "Eine PLG braucht mindestens eine Leitung.",
         INVALID,
@@ -916,8 +922,8 @@ def test_plg_without_leads_is_refused(smz, refused):
     )
 
 
-def test_plg_ending_before_it_starts_is_refused(smz, plg_leitung, refused):
-    refused(
+def test_plg_ending_before_it_starts_is_refused(smz, plg_leitung, assert_refused):
+    assert_refused(
         services.create_plg,
         "Das Ende darf nicht vor dem Beginn liegen.",
         INVALID,
@@ -967,8 +973,8 @@ def test_teacher_proposes_a_plg_and_the_smz_is_notified(lehrkraft_a, smz, django
     assert not PlgPage.objects.filter(title="Lernvideos mit Tablets").exists()
 
 
-def test_role_without_propose_right_cannot_propose(datenschutz, refused):
-    refused(
+def test_role_without_propose_right_cannot_propose(datenschutz, assert_refused):
+    assert_refused(
         services.propose_plg,
         "Sie dürfen keine PLGs vorschlagen.",
         FORBIDDEN,
@@ -1018,8 +1024,8 @@ def test_smz_rejects_a_proposal_with_a_reason_the_proposer_reads(proposal, smz, 
     )
 
 
-def test_rejecting_a_proposal_needs_a_reason(proposal, smz, refused):
-    refused(
+def test_rejecting_a_proposal_needs_a_reason(proposal, smz, assert_refused):
+    assert_refused(
         services.reject_proposal,
         "Bitte geben Sie eine Begründung an; die vorschlagende Person sieht sie.",
         INVALID,
@@ -1029,17 +1035,17 @@ def test_rejecting_a_proposal_needs_a_reason(proposal, smz, refused):
     )
 
 
-def test_deciding_a_proposal_twice_is_refused(proposal, smz, refused):
+def test_deciding_a_proposal_twice_is_refused(proposal, smz, assert_refused):
     services.approve_proposal(actor=smz, proposal=proposal)
 
-    refused(
+    assert_refused(
         services.approve_proposal,
         "Über diesen Vorschlag wurde bereits entschieden.",
         CONFLICT,
         actor=smz,
         proposal=proposal,
     )
-    refused(
+    assert_refused(
         services.reject_proposal,
         "Über diesen Vorschlag wurde bereits entschieden.",
         CONFLICT,
@@ -1049,15 +1055,15 @@ def test_deciding_a_proposal_twice_is_refused(proposal, smz, refused):
     )
 
 
-def test_teacher_cannot_decide_on_proposals(proposal, plg_leitung, refused):
-    refused(
+def test_teacher_cannot_decide_on_proposals(proposal, plg_leitung, assert_refused):
+    assert_refused(
         services.approve_proposal,
         "Nur das SMZ darf über Vorschläge entscheiden.",
         FORBIDDEN,
         actor=plg_leitung,
         proposal=proposal,
     )
-    refused(
+    assert_refused(
         services.reject_proposal,
         "Nur das SMZ darf über Vorschläge entscheiden.",
         FORBIDDEN,
@@ -1078,8 +1084,8 @@ def test_smz_features_a_plg(open_plg, smz, lehrkraft_b):
     assert selectors.featured_plgs_for(lehrkraft_b) == [open_plg]
 
 
-def test_lead_cannot_feature_a_plg(open_plg, plg_leitung, refused):
-    refused(
+def test_lead_cannot_feature_a_plg(open_plg, plg_leitung, assert_refused):
+    assert_refused(
         services.set_featured,
         "Nur das SMZ kann PLGs hervorheben.",
         FORBIDDEN,
@@ -1097,8 +1103,8 @@ def test_smz_archives_a_plg(open_plg, smz):
     assert (event.data["plg"], event.data["old"], event.data["new"]) == (open_plg.pk, "active", "archived")
 
 
-def test_only_the_smz_archives(open_plg, plg_leitung, refused):
-    refused(
+def test_only_the_smz_archives(open_plg, plg_leitung, assert_refused):
+    assert_refused(
         services.set_status,
         "Nur das SMZ kann PLGs archivieren.",
         FORBIDDEN,
@@ -1115,12 +1121,12 @@ def test_lead_may_mark_the_plg_completed(open_plg, plg_leitung):
     assert PlgPage.objects.get(pk=open_plg.pk).status == PlgStatus.COMPLETED
 
 
-def test_lead_cannot_bring_back_a_plg_the_smz_archived(open_plg, smz, plg_leitung, refused):
+def test_lead_cannot_bring_back_a_plg_the_smz_archived(open_plg, smz, plg_leitung, assert_refused):
     """Archiving is the SMZ's decision; a lead must not undo it by setting another status."""
     services.set_status(actor=smz, plg=open_plg, status=PlgStatus.ARCHIVED)
     open_plg = PlgPage.objects.get(pk=open_plg.pk)
 
-    refused(
+    assert_refused(
         services.set_status,
         "Nur das SMZ kann PLGs archivieren.",
         FORBIDDEN,
@@ -1143,8 +1149,8 @@ def test_archiving_survives_the_next_edit_in_the_wagtail_admin(open_plg, smz):
     assert PlgPage.objects.get(pk=open_plg.pk).status == PlgStatus.ARCHIVED, "publishing un-archived the PLG"
 
 
-def test_member_cannot_change_the_status(open_plg, lehrkraft_a, refused):
-    refused(
+def test_member_cannot_change_the_status(open_plg, lehrkraft_a, assert_refused):
+    assert_refused(
         services.set_status,
         "Nur die PLG-Leitung und das SMZ können den Status ändern.",
         FORBIDDEN,
@@ -1154,8 +1160,8 @@ def test_member_cannot_change_the_status(open_plg, lehrkraft_a, refused):
     )
 
 
-def test_unknown_status_is_refused(open_plg, smz, refused):
-    refused(services.set_status, "Unbekannter Status.", INVALID, actor=smz, plg=open_plg, status="paused")
+def test_unknown_status_is_refused(open_plg, smz, assert_refused):
+    assert_refused(services.set_status, "Unbekannter Status.", INVALID, actor=smz, plg=open_plg, status="paused")
 
 
 # --- Files ------------------------------------------------------------------------------------------
@@ -1189,8 +1195,8 @@ def test_file_without_title_is_named_after_the_file(open_plg, lehrkraft_a):
 
 
 @pytest.mark.parametrize(("name", "extension"), [("setup.exe", "exe"), ("seite.html", "html"), ("plan.pdf.exe", "exe")])
-def test_file_of_a_type_not_allowed_is_refused(open_plg, lehrkraft_a, refused, name, extension):
-    refused(
+def test_file_of_a_type_not_allowed_is_refused(open_plg, lehrkraft_a, assert_refused, name, extension):
+    assert_refused(
         services.upload_file,
         f"Dateien vom Typ „{extension}“ können nicht geteilt werden. Erlaubt: {ALLOWED_TYPES}.",
         INVALID,
@@ -1200,8 +1206,8 @@ def test_file_of_a_type_not_allowed_is_refused(open_plg, lehrkraft_a, refused, n
     )
 
 
-def test_empty_file_is_refused(open_plg, lehrkraft_a, refused):
-    refused(
+def test_empty_file_is_refused(open_plg, lehrkraft_a, assert_refused):
+    assert_refused(
         services.upload_file,
         "Die Datei ist leer.",
         INVALID,
@@ -1211,10 +1217,10 @@ def test_empty_file_is_refused(open_plg, lehrkraft_a, refused):
     )
 
 
-def test_too_large_file_is_refused(open_plg, lehrkraft_a, refused, monkeypatch):
+def test_too_large_file_is_refused(open_plg, lehrkraft_a, assert_refused, monkeypatch):
     monkeypatch.setattr(services, "MAX_FILE_BYTES", 10)
 
-    refused(
+    assert_refused(
         services.upload_file,
         "Die Datei ist größer als 10\xa0Bytes.",
         INVALID,
@@ -1224,8 +1230,8 @@ def test_too_large_file_is_refused(open_plg, lehrkraft_a, refused, monkeypatch):
     )
 
 
-def test_outsider_cannot_share_files_in_an_open_plg(open_plg, lehrkraft_b, refused):
-    refused(
+def test_outsider_cannot_share_files_in_an_open_plg(open_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.upload_file,
         "Nur Mitglieder können hier Dateien teilen.",
         FORBIDDEN,
@@ -1235,16 +1241,16 @@ def test_outsider_cannot_share_files_in_an_open_plg(open_plg, lehrkraft_b, refus
     )
 
 
-def test_outsider_cannot_share_files_in_a_closed_plg_they_cannot_see(closed_plg, lehrkraft_b, refused):
-    refused(
+def test_outsider_cannot_share_files_in_a_closed_plg_they_cannot_see(closed_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.upload_file, "Diese PLG gibt es nicht.", NOT_FOUND, actor=lehrkraft_b, plg=closed_plg, upload=pdf()
     )
 
 
-def test_member_cannot_share_files_in_an_archived_plg(open_plg, smz, lehrkraft_a, refused):
+def test_member_cannot_share_files_in_an_archived_plg(open_plg, smz, lehrkraft_a, assert_refused):
     services.set_status(actor=smz, plg=open_plg, status=PlgStatus.ARCHIVED)
 
-    refused(
+    assert_refused(
         services.upload_file,
         "Nur Mitglieder können hier Dateien teilen.",
         FORBIDDEN,
@@ -1266,10 +1272,10 @@ def test_uploader_deletes_own_file(open_plg, lehrkraft_a):
     assert (event.data["plg"], event.data["file"]) == (open_plg.pk, "Entwurf")
 
 
-def test_member_cannot_delete_anothers_file(open_plg, plg_leitung, lehrkraft_a, refused):
+def test_member_cannot_delete_anothers_file(open_plg, plg_leitung, lehrkraft_a, assert_refused):
     plg_file = services.upload_file(actor=plg_leitung, plg=open_plg, upload=pdf())
 
-    refused(
+    assert_refused(
         services.delete_file,
         "Dateien können nur die hochladende Person und die PLG-Leitung löschen.",
         FORBIDDEN,
@@ -1314,8 +1320,8 @@ def test_link_without_title_is_named_after_its_address(open_plg, lehrkraft_a):
 @pytest.mark.parametrize(
     "url", ["javascript:alert(1)", "ftp://example.org/plan.pdf", "www.schulministerium.nrw", "data:text/html,x", ""]
 )
-def test_link_that_is_not_a_web_address_is_refused(open_plg, lehrkraft_a, refused, url):
-    refused(
+def test_link_that_is_not_a_web_address_is_refused(open_plg, lehrkraft_a, assert_refused, url):
+    assert_refused(
         services.add_link,
         "Bitte geben Sie eine Webadresse ein, die mit https:// oder http:// beginnt.",
         INVALID,
@@ -1326,8 +1332,8 @@ def test_link_that_is_not_a_web_address_is_refused(open_plg, lehrkraft_a, refuse
     )
 
 
-def test_outsider_cannot_share_links(open_plg, lehrkraft_b, refused):
-    refused(
+def test_outsider_cannot_share_links(open_plg, lehrkraft_b, assert_refused):
+    assert_refused(
         services.add_link,
         "Nur Mitglieder können hier Links teilen.",
         FORBIDDEN,
@@ -1347,10 +1353,10 @@ def test_author_deletes_own_link(open_plg, lehrkraft_a):
     assert audit_event("plc.link.deleted").data["url"] == "https://example.org/alt"
 
 
-def test_member_cannot_delete_anothers_link(open_plg, plg_leitung, lehrkraft_a, refused):
+def test_member_cannot_delete_anothers_link(open_plg, plg_leitung, lehrkraft_a, assert_refused):
     link = services.add_link(actor=plg_leitung, plg=open_plg, title="Plan", url="https://example.org/plan")
 
-    refused(
+    assert_refused(
         services.delete_link,
         "Links können nur die Person, die sie geteilt hat, und die PLG-Leitung löschen.",
         FORBIDDEN,
@@ -1403,8 +1409,8 @@ def test_lead_schedules_a_meeting_and_members_are_notified(
 
 
 @pytest.mark.parametrize("minutes", [0, -30])
-def test_meeting_that_does_not_end_after_it_starts_is_refused(open_plg, plg_leitung, refused, minutes):
-    refused(
+def test_meeting_that_does_not_end_after_it_starts_is_refused(open_plg, plg_leitung, assert_refused, minutes):
+    assert_refused(
         schedule_meeting,
         "Der Termin muss nach seinem Beginn enden.",
         INVALID,
@@ -1414,8 +1420,8 @@ def test_meeting_that_does_not_end_after_it_starts_is_refused(open_plg, plg_leit
     )
 
 
-def test_meeting_without_place_or_video_link_is_refused(open_plg, plg_leitung, refused):
-    refused(
+def test_meeting_without_place_or_video_link_is_refused(open_plg, plg_leitung, assert_refused):
+    assert_refused(
         schedule_meeting,
         "Bitte geben Sie einen Ort oder einen Videolink an.",
         INVALID,
@@ -1426,9 +1432,9 @@ def test_meeting_without_place_or_video_link_is_refused(open_plg, plg_leitung, r
     )
 
 
-def test_meeting_video_link_must_be_a_web_address(open_plg, plg_leitung, refused):
+def test_meeting_video_link_must_be_a_web_address(open_plg, plg_leitung, assert_refused):
     """The video link becomes a link on the PLG page and in mails; only http(s) may be stored (as for links)."""
-    refused(
+    assert_refused(
         schedule_meeting,
         "Bitte geben Sie eine Webadresse ein, die mit https:// oder http:// beginnt.",
         INVALID,
@@ -1439,8 +1445,8 @@ def test_meeting_video_link_must_be_a_web_address(open_plg, plg_leitung, refused
     )
 
 
-def test_member_cannot_schedule_meetings(open_plg, lehrkraft_a, refused):
-    refused(
+def test_member_cannot_schedule_meetings(open_plg, lehrkraft_a, assert_refused):
+    assert_refused(
         schedule_meeting,
         "Nur die PLG-Leitung und das SMZ können Termine ansetzen.",
         FORBIDDEN,
@@ -1449,10 +1455,10 @@ def test_member_cannot_schedule_meetings(open_plg, lehrkraft_a, refused):
     )
 
 
-def test_no_meetings_are_scheduled_in_an_archived_plg(open_plg, smz, plg_leitung, refused):
+def test_no_meetings_are_scheduled_in_an_archived_plg(open_plg, smz, plg_leitung, assert_refused):
     services.set_status(actor=smz, plg=open_plg, status=PlgStatus.ARCHIVED)
 
-    refused(
+    assert_refused(
         schedule_meeting,
         "Nur die PLG-Leitung und das SMZ können Termine ansetzen.",
         FORBIDDEN,
@@ -1480,10 +1486,10 @@ def test_lead_cancels_a_meeting_and_members_are_notified(
     assert [message.to for message in mail.outbox] == [[lehrkraft_a.email]]
 
 
-def test_member_cannot_cancel_meetings(open_plg, plg_leitung, lehrkraft_a, refused):
+def test_member_cannot_cancel_meetings(open_plg, plg_leitung, lehrkraft_a, assert_refused):
     meeting = schedule_meeting(plg_leitung, open_plg)
 
-    refused(
+    assert_refused(
         services.cancel_meeting,
         "Nur die PLG-Leitung und das SMZ können Termine absagen.",
         FORBIDDEN,
@@ -1514,10 +1520,10 @@ def test_lead_publishes_a_result_with_materials_of_the_plg(open_plg, plg_leitung
     assert (event.data["plg"], event.data["materials"]) == (open_plg.pk, [material.pk])
 
 
-def test_materials_of_another_plg_are_refused(open_plg, request_plg, plg_leitung, refused):
+def test_materials_of_another_plg_are_refused(open_plg, request_plg, plg_leitung, assert_refused):
     foreign = services.upload_file(actor=plg_leitung, plg=request_plg, upload=pdf())
 
-    refused(
+    assert_refused(
         services.publish_result,
         "Materialien müssen Dateien dieser PLG sein.",
         INVALID,
@@ -1531,10 +1537,10 @@ def test_materials_of_another_plg_are_refused(open_plg, request_plg, plg_leitung
 
 
 @pytest.mark.parametrize("empty", ["title", "tried", "worked"])
-def test_result_with_an_empty_field_is_refused(open_plg, plg_leitung, refused, empty):
+def test_result_with_an_empty_field_is_refused(open_plg, plg_leitung, assert_refused, empty):
     values = {"title": "Ergebnis", "tried": "Etwas", "worked": "Einiges", empty: "  "}
 
-    refused(
+    assert_refused(
         services.publish_result,
         "Bitte füllen Sie Titel, „Was erprobt wurde“ und „Was sich bewährt hat“ aus.",
         INVALID,
@@ -1544,8 +1550,8 @@ def test_result_with_an_empty_field_is_refused(open_plg, plg_leitung, refused, e
     )
 
 
-def test_member_cannot_publish_results(open_plg, lehrkraft_a, refused):
-    refused(
+def test_member_cannot_publish_results(open_plg, lehrkraft_a, assert_refused):
+    assert_refused(
         services.publish_result,
         "Nur die PLG-Leitung und das SMZ können Ergebnisse veröffentlichen.",
         FORBIDDEN,

@@ -131,6 +131,13 @@ ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
     ],
 }
 
+# Wagtail page permissions: role -> (page model label, permission types) on every page of that type.
+# The SMZ edits PLG pages (titles, goals, taxonomies) in the admin; membership stays on the site.
+ROLE_PAGE_PERMISSIONS: dict[Role, list[tuple[str, tuple[str, ...]]]] = {
+    Role.SMZ_MODERATION: [("plc.PlgIndexPage", ("add", "change", "publish"))],
+    Role.ADMINISTRATION: [("plc.PlgIndexPage", ("add", "change", "publish", "delete"))],
+}
+
 _GROUP_TO_ROLE = {name: role for role, name in GROUP_NAMES.items()}
 
 

@@ -315,6 +315,7 @@ WAGTAIL_SITE_NAME = "Lernen 25"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv", "png", "jpg", "jpeg"]
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatar requests to a third party (DSGVO, strict CSP)
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # one reset flow for everyone: allauth's
 
 # --- Security headers -------------------------------------------------------------------

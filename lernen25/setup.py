@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from lernen25.roles import GROUP_NAMES, ROLE_MODEL_PERMISSIONS, Role
+from lernen25.roles import GROUP_NAMES, ROLE_MODEL_PERMISSIONS, ROLE_PAGE_PERMISSIONS, Role
 
 
 @dataclass
@@ -46,4 +46,27 @@ def setup_roles() -> RoleSetupReport:
             report.changed_groups.append(group.name)
         if wanted != current:
             group.permissions.set(wanted)
+        if _set_page_permissions(group, role) and not created and group.name not in report.changed_groups:
+            report.changed_groups.append(group.name)
     return report
+
+
+def _set_page_permissions(group: Group, role: Role) -> bool:
+    """Give the group exactly its page permissions on the pages named in ROLE_PAGE_PERMISSIONS."""
+    from django.apps import apps
+    from wagtail.models import GroupPagePermission, Page
+
+    wanted = set()
+    for label, types in ROLE_PAGE_PERMISSIONS.get(role, []):
+        model = apps.get_model(label)
+        for page in model.objects.all():
+            for permission_type in types:
+                wanted.add((page.pk, _permission(f"wagtailcore.{permission_type}_page").pk))
+    current = set(GroupPagePermission.objects.filter(group=group).values_list("page_id", "permission_id"))
+    if wanted == current:
+        return False
+    GroupPagePermission.objects.filter(group=group).delete()
+    GroupPagePermission.objects.bulk_create(
+        [GroupPagePermission(group=group, page=Page(pk=page), permission_id=perm) for page, perm in wanted]
+    )
+    return True

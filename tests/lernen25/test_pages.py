@@ -74,10 +74,12 @@ def test_site_pages_send_a_strict_nonce_policy_and_no_inline_code(client):
     assert " style=" not in page and "hx-on" not in page
 
 
-def test_admin_gets_its_own_relaxed_policy(client, smz):
+def test_admin_gets_its_own_relaxed_policy_and_loads_nothing_from_third_parties(client, smz):
     client.force_login(smz)
 
-    policy = client.get("/admin/")["Content-Security-Policy"]
+    response = client.get("/admin/")
+    policy = response["Content-Security-Policy"]
+    assert "gravatar" not in response.content.decode()
 
     assert "script-src 'self' 'unsafe-inline'" in policy
     assert "nonce-" not in policy

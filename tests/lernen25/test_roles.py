@@ -161,3 +161,21 @@ def test_new_account_gets_a_profile():
     user = UserFactory()
 
     assert user.profile.pk is not None
+
+
+@pytest.mark.django_db
+def test_smz_may_edit_and_publish_plg_pages_in_the_admin(client, smz):
+    from wagtail.models import GroupPagePermission
+
+    from plc.models import PlgIndexPage
+
+    directory = PlgIndexPage.objects.get()
+    granted = set(
+        GroupPagePermission.objects.filter(group__name="SMZ-Moderation", page=directory).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    assert granted == {"add_page", "change_page", "publish_page"}
+    client.force_login(smz)
+    assert client.get(f"/admin/pages/{directory.pk}/").status_code == 200
+    assert setup_roles().changed is False

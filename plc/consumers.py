@@ -28,6 +28,7 @@ MAX_FRAME = 16 * 1024
 RATE_LIMIT = (20, 30)  # writes per user and window (seconds), across all sockets (shared cache)
 OUTBOX_SIZE = 256  # events queued for one socket before it counts as too slow and is dropped
 PRESENCE_SECONDS = 90
+PRESENCE_LIST = 50  # names sent at most; the frame's count says how many are online
 CLOSE_FORBIDDEN, CLOSE_TOO_SLOW = 4403, 4408
 
 
@@ -194,10 +195,16 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         elif not any(s.user_id == self.user_id for s in realtime.hub().online(self.plg_id)):
             present.pop(str(self.user_id), None)
         await cache.aset(key, present, timeout=PRESENCE_SECONDS)
-        if not broadcast:
-            return
-        users = [{"id": int(uid), "name": entry[0]} for uid, entry in sorted(present.items(), key=lambda i: i[1][0])]
-        await self._broadcast({"type": "presence", "users": users})
+        if broadcast:
+            # Coalesced per process: many sockets opening at once cause one broadcast, not one each.
+            realtime.hub().soon(("presence", self.plg_id), self._broadcast_presence)
+
+    async def _broadcast_presence(self):
+        now = time.time()
+        present = await cache.aget(f"plc:presence:{self.plg_id}") or {}
+        online = sorted((entry[0], int(uid)) for uid, entry in present.items() if entry[1] > now)
+        users = [{"id": uid, "name": name} for name, uid in online[:PRESENCE_LIST]]
+        await self._broadcast({"type": "presence", "users": users, "count": len(online)})
 
     async def _call(self, function, *args):
         return await database_sync_to_async(function)(*args)

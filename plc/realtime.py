@@ -91,6 +91,7 @@ class Hub:
         self.sockets: dict[int, set[LocalSocket]] = {}
         self.channel: str | None = None
         self._tasks: list[asyncio.Task] = []
+        self._soon: dict[object, asyncio.Task] = {}
         self._lock = asyncio.Lock()
 
     async def add(self, plg_id: int, socket: LocalSocket) -> None:
@@ -115,6 +116,21 @@ class Hub:
                 del self.sockets[plg_id]
                 with contextlib.suppress(Exception):
                     await layer.group_discard(group_name(plg_id), self.channel)
+
+    def soon(self, key, coroutine_function, delay: float = 0.25) -> None:
+        """Run ``coroutine_function()`` once after ``delay``, however often it is asked for meanwhile."""
+        if key in self._soon:
+            return
+
+        async def run():
+            await asyncio.sleep(delay)
+            self._soon.pop(key, None)
+            try:
+                await coroutine_function()
+            except Exception:
+                logger.exception("deferred hub work %s failed", key)
+
+        self._soon[key] = asyncio.ensure_future(run())
 
     def online(self, plg_id: int) -> list[LocalSocket]:
         return list(self.sockets.get(plg_id, ()))

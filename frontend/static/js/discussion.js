@@ -92,13 +92,19 @@ if (root && list && root.dataset.live === "1") {
     typingLine.textContent = names.length ? `${names.join(", ")} schreib${names.length > 1 ? "en" : "t"} gerade …` : "";
   }
 
-  function showPresence(users) {
+  function showPresence(users, count) {
     if (!presence) return;
-    presence.replaceChildren(...users.map((u) => {
+    const items = users.map((u) => {
       const li = document.createElement("li");
       li.textContent = u.name;
       return li;
-    }));
+    });
+    if (count > users.length) {
+      const more = document.createElement("li");
+      more.textContent = `und ${count - users.length} weitere`;
+      items.push(more);
+    }
+    presence.replaceChildren(...items);
   }
 
   function showError(frame) {
@@ -129,7 +135,7 @@ if (root && list && root.dataset.live === "1") {
         markRead();
         break;
       case "typing": showTyping(frame); break;
-      case "presence": showPresence(frame.users); break;
+      case "presence": showPresence(frame.users, frame.count || frame.users.length); break;
       case "error": showError(frame); break;
       case "topic":
         if (frame.id === topic && frame.locked && !moderator && form) form.hidden = true;

@@ -88,7 +88,8 @@ def post_message(*, actor, topic: Topic, body: str, reply_to: Message | None = N
 
 
 def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, client_id: str = "") -> Message:
-    names = member_names(topic.plg)
+    # Mentions need every member's name; most messages have no "@" and skip that query.
+    names = member_names(topic.plg) if "@" in body else {}
     message = Message.objects.create(
         plg_id=topic.plg_id,
         topic=topic,
@@ -123,7 +124,7 @@ def edit_message(*, actor, message: Message, body: str) -> Message:
     body = _clean_body(body)
     with transaction.atomic():
         message.body = body
-        message.body_html = markdown.render(body, member_names(message.plg))
+        message.body_html = markdown.render(body, member_names(message.plg) if "@" in body else {})
         message.state = MessageState.EDITED
         message.save(update_fields=["body", "body_html", "state", "changed_at"])
         transaction.on_commit(lambda: realtime.publish_message(message))

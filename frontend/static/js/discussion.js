@@ -28,7 +28,8 @@ if (root && list && root.dataset.live === "1") {
   const pending = new Map(); // client_id -> text, restored if the server refuses it
   const typers = new Map(); // user id -> timeout
 
-  const say = (text) => { if (status) status.textContent = text; };
+  const text = root.dataset; // translated texts, rendered by the server (data-text-*)
+  const say = (message) => { if (status) status.textContent = message; };
 
   function showActions(item) {
     const author = Number(item.dataset.author);
@@ -68,7 +69,7 @@ if (root && list && root.dataset.live === "1") {
     document.getElementById("no-messages")?.remove();
     if (frame.author !== me) {
       const name = item.querySelector(".l25-message__meta strong")?.textContent || "";
-      say(`Neuer Beitrag von ${name}`);
+      say(`${text.textNew} ${name}`);
       markRead();
     }
   }
@@ -89,7 +90,8 @@ if (root && list && root.dataset.live === "1") {
   function renderTyping() {
     if (!typingLine) return;
     const names = [...typers.values()].map((t) => t.name);
-    typingLine.textContent = names.length ? `${names.join(", ")} schreib${names.length > 1 ? "en" : "t"} gerade …` : "";
+    const verb = names.length > 1 ? text.textTypingMany : text.textTypingOne;
+    typingLine.textContent = names.length ? `${names.join(", ")} ${verb}` : "";
   }
 
   function showPresence(users, count) {
@@ -101,7 +103,7 @@ if (root && list && root.dataset.live === "1") {
     });
     if (count > users.length) {
       const more = document.createElement("li");
-      more.textContent = `und ${count - users.length} weitere`;
+      more.textContent = `+ ${count - users.length} ${text.textMore}`;
       items.push(more);
     }
     presence.replaceChildren(...items);
@@ -149,19 +151,19 @@ if (root && list && root.dataset.live === "1") {
     socket = new WebSocket(`${scheme}://${window.location.host}/ws/plg/${plg}/`);
     socket.addEventListener("open", () => {
       retry = 0;
-      say("Live verbunden");
+      say(text.textConnected);
       socket.send(JSON.stringify({ type: "sync", last_id: lastId, since }));
     });
     socket.addEventListener("message", onFrame);
     socket.addEventListener("close", (event) => {
       if (event.code === 4403) {
         stopped = true;
-        say("Kein Zugang mehr zu dieser PLG.");
+        say(text.textForbidden);
         if (form) form.hidden = true;
         return;
       }
       if (stopped) return;
-      say("Verbindung unterbrochen – neuer Versuch …");
+      say(text.textReconnecting);
       const delay = Math.min(30000, 1000 * 2 ** retry) * (0.5 + Math.random() / 2);
       retry += 1;
       setTimeout(connect, delay);

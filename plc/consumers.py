@@ -13,6 +13,8 @@ import json
 import time
 from datetime import datetime
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -35,6 +37,17 @@ CLOSE_FORBIDDEN, CLOSE_TOO_SLOW = 4403, 4408
 class DiscussionConsumer(AsyncWebsocketConsumer):
     # No channel of its own in the layer: the hub receives for all sockets of this process.
     channel_layer_alias = "__per_process_hub__"
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its per-frame ``aclose_old_connections()`` thread hop.
+
+        Every database access of this consumer goes through ``database_sync_to_async``, which closes
+        old connections before and after; the extra hop on every frame only cost time (stack-notes §10).
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         self.user = self.scope.get("user")
@@ -162,13 +175,8 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     async def _limit(self):
         """At most RATE_LIMIT[0] writes per RATE_LIMIT[1] seconds per user (shared by all sockets)."""
-        count, window = RATE_LIMIT
-        bucket = int(time.time() // window)
-        key = f"plc:ws-rate:{self.user_id}:{bucket}"
-        added = await cache.aadd(key, 1, timeout=window + 1)
-        used = 1 if added else await cache.aincr(key)
-        if used > count:
-            retry_after = window - int(time.time() % window)
+        used, retry_after = await _off_thread(_count_write, self.user_id)
+        if used > RATE_LIMIT[0]:
             message = _("You are writing very fast; please wait %(seconds)d seconds.") % {"seconds": retry_after}
             raise _RateLimited(message, retry_after)
 
@@ -186,22 +194,15 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     async def _presence(self, *, online: bool, broadcast: bool = True):
         """Who is online in this PLG: a shared, expiring map in the cache (not in the database)."""
-        key = f"plc:presence:{self.plg_id}"
-        now = time.time()
-        present = await cache.aget(key) or {}
-        present = {uid: entry for uid, entry in present.items() if entry[1] > now}
-        if online:
-            present[str(self.user_id)] = (self.user_name, now + PRESENCE_SECONDS)
-        elif not any(s.user_id == self.user_id for s in realtime.hub().online(self.plg_id)):
-            present.pop(str(self.user_id), None)
-        await cache.aset(key, present, timeout=PRESENCE_SECONDS)
+        still_here = online or any(s.user_id == self.user_id for s in realtime.hub().online(self.plg_id))
+        await _off_thread(_update_presence, self.plg_id, self.user_id, self.user_name, still_here)
         if broadcast:
             # Coalesced per process: many sockets opening at once cause one broadcast, not one each.
             realtime.hub().soon(("presence", self.plg_id), self._broadcast_presence)
 
     async def _broadcast_presence(self):
         now = time.time()
-        present = await cache.aget(f"plc:presence:{self.plg_id}") or {}
+        present = await _off_thread(cache.get, f"plc:presence:{self.plg_id}") or {}
         online = sorted((entry[0], int(uid)) for uid, entry in present.items() if entry[1] > now)
         users = [{"id": uid, "name": name} for name, uid in online[:PRESENCE_LIST]]
         await self._broadcast({"type": "presence", "users": users, "count": len(online)})
@@ -262,6 +263,31 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
         forget_roles(self.user)
         forget_memberships(self.user)
+
+
+async def _off_thread(function, *args):
+    """Cache calls in a worker thread of their own: not in the single thread that serves the
+    database (thread-sensitive), where they would queue behind every post of the process."""
+    return await sync_to_async(function, thread_sensitive=False)(*args)
+
+
+def _count_write(user_id: int) -> tuple[int, int]:
+    window = RATE_LIMIT[1]
+    bucket = int(time.time() // window)
+    key = f"plc:ws-rate:{user_id}:{bucket}"
+    used = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+    return used, window - int(time.time() % window)
+
+
+def _update_presence(plg_id: int, user_id: int, name: str, online: bool) -> None:
+    key = f"plc:presence:{plg_id}"
+    now = time.time()
+    present = {uid: entry for uid, entry in (cache.get(key) or {}).items() if entry[1] > now}
+    if online:
+        present[str(user_id)] = (name, now + PRESENCE_SECONDS)
+    else:
+        present.pop(str(user_id), None)
+    cache.set(key, present, timeout=PRESENCE_SECONDS)
 
 
 class _RateLimited(Refused):

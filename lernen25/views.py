@@ -59,5 +59,5 @@ def notifications_view(request):
     return render(
         request,
         "lernen25/notifications.html",
-        {"page_obj": page_obj, "invitations": pending_invitations_for(request.user), "unread": page_obj.object_list},
+        {"page_obj": page_obj, "invitations": pending_invitations_for(request.user)},
     )

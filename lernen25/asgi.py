@@ -1,5 +1,6 @@
 """The one ASGI application: HTTP through Django, WebSockets through Channels."""
 
+import gc
 import os
 import sys
 
@@ -28,3 +29,10 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# What start-up loaded (Django, Wagtail, models, URLs: about 190,000 objects) lives as long as the
+# process. Frozen, it is left out of the garbage collector's full collections, which otherwise stop
+# the event loop for 80-150 ms at random moments: the worst latencies of the live discussion
+# (docs/benchmarks.md). Objects created later are collected as usual.
+gc.collect()
+gc.freeze()

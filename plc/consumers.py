@@ -8,16 +8,13 @@ channel layer itself: the hub holds one group membership per process (see ``plc.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from datetime import datetime
 
-from asgiref.sync import sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -29,8 +26,6 @@ from plc.models import Message, PlgPage, Topic
 MAX_FRAME = 16 * 1024
 RATE_LIMIT = (20, 30)  # writes per user and window (seconds), across all sockets (shared cache)
 OUTBOX_SIZE = 256  # events queued for one socket before it counts as too slow and is dropped
-PRESENCE_SECONDS = 90
-PRESENCE_LIST = 50  # names sent at most; the frame's count says how many are online
 CLOSE_FORBIDDEN, CLOSE_TOO_SLOW = 4403, 4408
 
 
@@ -61,17 +56,13 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         self.writer = asyncio.ensure_future(self._write())
         self.joined = True
         await self.accept()
-        await realtime.hub().add(self.plg_id, self)
-        await self._presence(online=True)
-        self.heartbeat = asyncio.ensure_future(self._keep_present())
+        await realtime.hub().add(self.plg_id, self)  # also updates presence
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
             self.joined = False
             await realtime.hub().remove(self.plg_id, self)
             self.writer.cancel()
-            self.heartbeat.cancel()
-            await self._presence(online=False)
 
     # --- from the hub ---------------------------------------------------------------------
 
@@ -141,11 +132,9 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         )
 
     async def on_post(self, frame, client_id):
-        await self._limit()
         await self._call(self._post, int(frame["topic"]), str(frame.get("body", "")), frame.get("reply_to"), client_id)
 
     async def on_edit(self, frame, client_id):
-        await self._limit()
         await self._call(self._edit, int(frame["message"]), str(frame.get("body", "")))
 
     async def on_delete(self, frame, client_id):
@@ -160,12 +149,12 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
     async def on_typing(self, frame, client_id):
         topic = int(frame["topic"])
         payload = {"type": "typing", "topic": topic, "user": self.user_id, "name": self.user_name}
-        await self._broadcast(payload, sender=self.user_id, echo=False)
+        self._broadcast(payload, sender=self.user_id, echo=False)
 
     async def on_read(self, frame, client_id):
         topic_id, message_id = int(frame["topic"]), int(frame["message"])
         position = await self._call(self._read, topic_id, message_id)
-        await self._broadcast({"type": "read", "topic": topic_id, "message": position}, only_user=self.user_id)
+        self._broadcast({"type": "read", "topic": topic_id, "message": position}, only_user=self.user_id)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -173,39 +162,18 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         frame = {"type": "error", "code": code, "message": message, "client_id": client_id, **extra}
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
-    async def _limit(self):
-        """At most RATE_LIMIT[0] writes per RATE_LIMIT[1] seconds per user (shared by all sockets)."""
-        used, retry_after = await _off_thread(_count_write, self.user_id)
+    def _limit(self):
+        """At most RATE_LIMIT[0] writes per RATE_LIMIT[1] seconds per user (shared by all sockets).
+
+        Called in the database thread, at the start of the write it guards: one thread hop, not two.
+        """
+        used, retry_after = _count_write(self.user_id)
         if used > RATE_LIMIT[0]:
             message = _("You are writing very fast; please wait %(seconds)d seconds.") % {"seconds": retry_after}
             raise _RateLimited(message, retry_after)
 
-    async def _broadcast(self, payload: dict, **meta):
-        layer = get_channel_layer()
-        event = {"type": "hub.event", "plg": self.plg_id, "payload": json.dumps(payload, ensure_ascii=False), **meta}
-        await layer.group_send(realtime.group_name(self.plg_id), event)
-
-    async def _keep_present(self) -> None:
-        """Renew this user's presence entry while the socket is open (it expires otherwise)."""
-        while True:
-            await asyncio.sleep(PRESENCE_SECONDS / 3)
-            with contextlib.suppress(Exception):
-                await self._presence(online=True, broadcast=False)
-
-    async def _presence(self, *, online: bool, broadcast: bool = True):
-        """Who is online in this PLG: a shared, expiring map in the cache (not in the database)."""
-        still_here = online or any(s.user_id == self.user_id for s in realtime.hub().online(self.plg_id))
-        await _off_thread(_update_presence, self.plg_id, self.user_id, self.user_name, still_here)
-        if broadcast:
-            # Coalesced per process: many sockets opening at once cause one broadcast, not one each.
-            realtime.hub().soon(("presence", self.plg_id), self._broadcast_presence)
-
-    async def _broadcast_presence(self):
-        now = time.time()
-        present = await _off_thread(cache.get, f"plc:presence:{self.plg_id}") or {}
-        online = sorted((entry[0], int(uid)) for uid, entry in present.items() if entry[1] > now)
-        users = [{"id": uid, "name": name} for name, uid in online[:PRESENCE_LIST]]
-        await self._broadcast({"type": "presence", "users": users, "count": len(online)})
+    def _broadcast(self, payload: dict, **meta):
+        realtime.hub().publish(realtime.event_for(self.plg_id, payload, **meta))
 
     async def _call(self, function, *args):
         return await database_sync_to_async(function)(*args)
@@ -236,12 +204,14 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         return Message.objects.select_related("plg", "topic").get(pk=message_id, plg_id=self.plg_id)
 
     def _post(self, topic_id: int, body: str, reply_to, client_id: str):
+        self._limit()
         topic = self._topic(topic_id)
         reply = self._message(int(reply_to)) if reply_to else None
         self._fresh_user()
         discussion.post_message(actor=self.user, topic=topic, body=body, reply_to=reply, client_id=client_id)
 
     def _edit(self, message_id: int, body: str):
+        self._limit()
         self._fresh_user()
         discussion.edit_message(actor=self.user, message=self._message(message_id), body=body)
 
@@ -265,29 +235,12 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         forget_memberships(self.user)
 
 
-async def _off_thread(function, *args):
-    """Cache calls in a worker thread of their own: not in the single thread that serves the
-    database (thread-sensitive), where they would queue behind every post of the process."""
-    return await sync_to_async(function, thread_sensitive=False)(*args)
-
-
 def _count_write(user_id: int) -> tuple[int, int]:
     window = RATE_LIMIT[1]
     bucket = int(time.time() // window)
     key = f"plc:ws-rate:{user_id}:{bucket}"
     used = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
     return used, window - int(time.time() % window)
-
-
-def _update_presence(plg_id: int, user_id: int, name: str, online: bool) -> None:
-    key = f"plc:presence:{plg_id}"
-    now = time.time()
-    present = {uid: entry for uid, entry in (cache.get(key) or {}).items() if entry[1] > now}
-    if online:
-        present[str(user_id)] = (name, now + PRESENCE_SECONDS)
-    else:
-        present.pop(str(user_id), None)
-    cache.set(key, present, timeout=PRESENCE_SECONDS)
 
 
 class _RateLimited(Refused):

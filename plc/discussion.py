@@ -99,7 +99,13 @@ def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, 
         reply_to=reply_to,
     )
     Topic.objects.filter(pk=topic.pk).update(last_message_at=message.created_at)
-    ReadPosition.objects.update_or_create(user=actor, topic=topic, defaults={"last_read_id": message.pk})
+    # The author has read their own message: one upsert (the new id is the topic's highest).
+    ReadPosition.objects.bulk_create(
+        [ReadPosition(user=actor, topic=topic, last_read_id=message.pk)],
+        update_conflicts=True,
+        unique_fields=["user", "topic"],
+        update_fields=["last_read_id", "updated_at"],
+    )
     mentioned = markdown.find_mentions(body, names) - {actor.pk}
     if mentioned:
         message.mentions.set(mentioned)

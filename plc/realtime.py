@@ -1,11 +1,14 @@
 """The only code that talks to the channel layer: publishing events and the per-process hub.
 
-Publishing (called from services, after commit): one ``group_send`` to ``plg.<id>`` with the
-event already rendered and serialised, so that the cost per socket is one ``send``.
+Publishing (called from services, after commit) hands the event, already rendered and serialised, to
+the hub of this process when one is running: it writes to its own sockets at once and forwards the
+event to the other processes through the layer (group ``plg.<id>``). A process without a hub (a
+management command, a test without sockets) only sends to the layer.
 
 The hub (one per event loop, i.e. per worker process) joins a PLG's group once, with one channel of
 its own, when the first local socket of that PLG connects, and leaves when the last one closes. Its
-receive loop hands each event to the local consumers, which queue it (bounded) and write it out.
+receive loop hands each event from other processes to the local consumers, which queue it (bounded)
+and write it out. It also keeps the PLG's presence for all of its sockets at once.
 See docs/realtime.md.
 """
 
@@ -15,16 +18,22 @@ import asyncio
 import contextlib
 import json
 import logging
+import threading
+import time
 import weakref
 from typing import Protocol
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
 REJOIN_SECONDS = 3600  # well inside channels-redis' group_expiry (86400 s)
+PRESENCE_SECONDS = 90  # an entry expires this long after its process last renewed it
+PRESENCE_LIST = 50  # names sent at most; the frame's count says how many are online
+OUTGOING_SIZE = 10_000  # events waiting for the layer before new ones are dropped (and logged)
 
 
 def group_name(plg_id: int) -> str:
@@ -50,11 +59,23 @@ def message_payload(message, *, client_id: str = "") -> dict:
     }
 
 
+def event_for(plg_id: int, payload: dict, **meta) -> dict:
+    return {"type": "hub.event", "plg": plg_id, "payload": json.dumps(payload, ensure_ascii=False), **meta}
+
+
 def _send(plg_id: int, payload: dict, **meta) -> None:
+    event = event_for(plg_id, payload, **meta)
+    running = _running_hub()
+    if running is not None:
+        target, loop = running
+        if _current_loop() is loop:
+            target.publish(event)
+        else:  # a worker thread (the database thread of a consumer or view): do not wait for the loop
+            loop.call_soon_threadsafe(target.publish, event)
+        return
     layer = get_channel_layer()
     if layer is None:
         return
-    event = {"type": "hub.event", "plg": plg_id, "payload": json.dumps(payload, ensure_ascii=False), **meta}
     try:
         async_to_sync(layer.group_send)(group_name(plg_id), event)
     except Exception:  # the message is stored; clients catch up by last id
@@ -82,6 +103,7 @@ def publish_access_revoked(plg_id: int, user_id: int) -> None:
 
 class LocalSocket(Protocol):
     user_id: int
+    user_name: str
 
     def deliver(self, event: dict) -> None: ...
 
@@ -93,29 +115,120 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
         self._soon: dict[object, asyncio.Task] = {}
         self._lock = asyncio.Lock()
+        self._outgoing: asyncio.Queue[dict] = asyncio.Queue(maxsize=OUTGOING_SIZE)
+        self._departed: dict[int, set[int]] = {}  # PLG → users whose last local socket closed
+        self._announced: dict[int, tuple] = {}  # PLG → the presence frame last sent
 
     async def add(self, plg_id: int, socket: LocalSocket) -> None:
         layer = get_channel_layer()
         async with self._lock:
             if self.channel is None:
                 self.channel = await layer.new_channel(prefix="plghub.")
-                self._tasks = [asyncio.ensure_future(self._receive()), asyncio.ensure_future(self._rejoin())]
+                self._tasks = [
+                    asyncio.ensure_future(coroutine)
+                    for coroutine in (self._receive(), self._forward(), self._rejoin(), self._renew_presence())
+                ]
             local = self.sockets.setdefault(plg_id, set())
             if not local:
                 await layer.group_add(group_name(plg_id), self.channel)
             local.add(socket)
+        self.presence_changed(plg_id)
 
     async def remove(self, plg_id: int, socket: LocalSocket) -> None:
         layer = get_channel_layer()
         async with self._lock:
             local = self.sockets.get(plg_id)
-            if not local:
+            if not local or socket not in local:
                 return
             local.discard(socket)
+            if not any(other.user_id == socket.user_id for other in local):
+                self._departed.setdefault(plg_id, set()).add(socket.user_id)
             if not local:
                 del self.sockets[plg_id]
                 with contextlib.suppress(Exception):
                     await layer.group_discard(group_name(plg_id), self.channel)
+        self.presence_changed(plg_id)
+
+    def online(self, plg_id: int) -> list[LocalSocket]:
+        return list(self.sockets.get(plg_id, ()))
+
+    # --- events -------------------------------------------------------------------------------
+
+    def publish(self, event: dict) -> None:
+        """Deliver to this process's sockets now; queue the event for the other processes."""
+        self._deliver(event)
+        try:
+            self._outgoing.put_nowait({**event, "origin": self.channel} if self.channel else event)
+        except asyncio.QueueFull:  # the layer is down or far behind; clients elsewhere catch up by id
+            logger.error("channel layer backlog full; event for PLG %s not forwarded", event.get("plg"))
+
+    def _deliver(self, event: dict) -> None:
+        for socket in list(self.sockets.get(event.get("plg"), ())):
+            socket.deliver(event)
+
+    async def _forward(self) -> None:
+        """One sender to the layer, so that other processes get this process's events in order."""
+        layer = get_channel_layer()
+        while True:
+            event = await self._outgoing.get()
+            try:
+                await layer.group_send(group_name(event["plg"]), event)
+            except Exception:  # stored already; clients catch up by last id
+                logger.exception("could not forward an event for PLG %s to the channel layer", event.get("plg"))
+
+    async def _receive(self) -> None:
+        layer = get_channel_layer()
+        while True:
+            try:
+                event = await layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("hub receive failed; retrying")
+                await asyncio.sleep(1)
+                continue
+            if event.get("origin") != self.channel:  # our own events reached our sockets already
+                self._deliver(event)
+
+    async def _rejoin(self) -> None:
+        """Group memberships expire in the layer; the hub renews those it still needs."""
+        layer = get_channel_layer()
+        while True:
+            await asyncio.sleep(REJOIN_SECONDS)
+            for plg_id in list(self.sockets):
+                with contextlib.suppress(Exception):
+                    await layer.group_add(group_name(plg_id), self.channel)
+
+    # --- presence -----------------------------------------------------------------------------
+
+    def presence_changed(self, plg_id: int) -> None:
+        """Someone came or went: update the shared map and tell the PLG, once per burst."""
+        self.soon(("presence", plg_id), lambda: self._refresh_presence(plg_id, announce=True))
+
+    async def _renew_presence(self) -> None:
+        """Keep this process's users present (entries expire, so a dead process leaves no ghosts)."""
+        while True:
+            await asyncio.sleep(PRESENCE_SECONDS / 3)
+            for plg_id in list(self.sockets):
+                try:
+                    await self._refresh_presence(plg_id, announce=False)
+                except Exception:
+                    logger.exception("presence renewal for PLG %s failed", plg_id)
+
+    async def _refresh_presence(self, plg_id: int, *, announce: bool) -> None:
+        """Write this process's part of the PLG's presence; send the list if asked or if it changed."""
+        local = {socket.user_id: socket.user_name for socket in self.sockets.get(plg_id, ())}
+        gone = self._departed.pop(plg_id, set()) - local.keys()
+        online = await sync_to_async(update_presence, thread_sensitive=False)(plg_id, local, gone)
+        frame = {"type": "presence", "users": online[:PRESENCE_LIST], "count": len(online)}
+        key = (tuple(user["id"] for user in frame["users"]), frame["count"])
+        if announce or self._announced.get(plg_id) != key:
+            self._announced[plg_id] = key
+            self.publish(event_for(plg_id, frame))
+        if plg_id not in self.sockets:
+            self._announced.pop(plg_id, None)
+
+    # --- helpers ------------------------------------------------------------------------------
 
     def soon(self, key, coroutine_function, delay: float = 0.25) -> None:
         """Run ``coroutine_function()`` once after ``delay``, however often it is asked for meanwhile."""
@@ -132,39 +245,51 @@ class Hub:
 
         self._soon[key] = asyncio.ensure_future(run())
 
-    def online(self, plg_id: int) -> list[LocalSocket]:
-        return list(self.sockets.get(plg_id, ()))
 
-    async def _receive(self) -> None:
-        layer = get_channel_layer()
-        while True:
-            try:
-                event = await layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("hub receive failed; retrying")
-                await asyncio.sleep(1)
-                continue
-            for socket in list(self.sockets.get(event.get("plg"), ())):
-                socket.deliver(event)
+def update_presence(plg_id: int, local: dict[int, str], gone: set[int]) -> list[dict]:
+    """Mark ``local`` users present and ``gone`` users absent; return who is online, sorted by name.
 
-    async def _rejoin(self) -> None:
-        """Group memberships expire in the layer; the hub renews those it still needs."""
-        layer = get_channel_layer()
-        while True:
-            await asyncio.sleep(REJOIN_SECONDS)
-            for plg_id in list(self.sockets):
-                with contextlib.suppress(Exception):
-                    await layer.group_add(group_name(plg_id), self.channel)
+    The map (user id → name, expiry) is shared by all processes through the cache. Two processes
+    writing at the same instant may overwrite each other's change; the next renewal (every
+    PRESENCE_SECONDS / 3) repairs it.
+    """
+    key = f"plc:presence:{plg_id}"
+    now = time.time()
+    present = {uid: entry for uid, entry in (cache.get(key) or {}).items() if entry[1] > now}
+    for user_id in gone:
+        present.pop(str(user_id), None)
+    for user_id, name in local.items():
+        present[str(user_id)] = (name, now + PRESENCE_SECONDS)
+    cache.set(key, present, timeout=PRESENCE_SECONDS)
+    return [{"id": int(uid), "name": name} for name, uid in sorted((entry[0], uid) for uid, entry in present.items())]
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+_hubs_lock = threading.Lock()
 
 
 def hub() -> Hub:
     """The hub of the running event loop (one per worker process in production)."""
     loop = asyncio.get_running_loop()
-    if loop not in _hubs:
-        _hubs[loop] = Hub()
-    return _hubs[loop]
+    with _hubs_lock:
+        if loop not in _hubs:
+            _hubs[loop] = Hub()
+        return _hubs[loop]
+
+
+def _current_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _running_hub() -> tuple[Hub, asyncio.AbstractEventLoop] | None:
+    """The hub that serves sockets in this process, if exactly one does (the normal case).
+
+    With none (no socket yet, a management command) or several (only in tests), events go to the
+    layer only, and every hub receives them from there.
+    """
+    with _hubs_lock:
+        serving = [(h, loop) for loop, h in _hubs.items() if h.channel is not None and loop.is_running()]
+    return serving[0] if len(serving) == 1 else None

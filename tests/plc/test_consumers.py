@@ -25,7 +25,7 @@ from django.db import connection
 from django.test import Client
 
 from lernen25.asgi import application
-from plc import consumers, discussion, services
+from plc import consumers, discussion, realtime, services
 from plc.models import Message, MessageState, ReadPosition
 
 # serialized_rollback: the flush after a transactional test would wipe the pages the migrations made
@@ -525,14 +525,14 @@ def test_presence_keeps_members_who_stay_connected_longer_than_its_expiry(
     monkeypatch, open_plg, lehrkraft_a, plg_leitung
 ):
     """Presence entries expire (a crashed process must not leave ghosts), but whoever is still connected is online."""
-    monkeypatch.setattr(consumers, "PRESENCE_SECONDS", 1)  # 90 s in production
+    monkeypatch.setattr(realtime, "PRESENCE_SECONDS", 1)  # 90 s in production
     anna, lena = session_of(lehrkraft_a), session_of(plg_leitung)
 
     async def scenario():
         a = await open_socket(open_plg.pk, anna)
         try:
             await drain(a)
-            await asyncio.sleep(consumers.PRESENCE_SECONDS * 2)  # Anna stays on the page
+            await asyncio.sleep(realtime.PRESENCE_SECONDS * 2)  # Anna stays on the page
             b = await open_socket(open_plg.pk, lena)
             try:
                 return await next_frame(b, "presence")

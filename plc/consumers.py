@@ -15,7 +15,6 @@ from datetime import datetime
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
@@ -239,6 +238,7 @@ def _count_write(user_id: int) -> tuple[int, int]:
     window = RATE_LIMIT[1]
     bucket = int(time.time() // window)
     key = f"plc:ws-rate:{user_id}:{bucket}"
+    cache = realtime.shared_cache()
     used = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
     return used, window - int(time.time() % window)
 

@@ -30,9 +30,14 @@ application = ProtocolTypeRouter(
     }
 )
 
-# What start-up loaded (Django, Wagtail, models, URLs: about 190,000 objects) lives as long as the
-# process. Frozen, it is left out of the garbage collector's full collections, which otherwise stop
-# the event loop for 80-150 ms at random moments: the worst latencies of the live discussion
-# (docs/benchmarks.md). Objects created later are collected as usual.
+# Garbage collection, tuned for the live discussion (measured in docs/benchmarks.md):
+# - what start-up loaded (Django, Wagtail, models, URLs: about 190,000 objects) lives as long as the
+#   process; frozen, it is left out of full collections, which otherwise stop the event loop for
+#   80-150 ms;
+# - full collections of what remains (sockets, sessions) still took 20-45 ms every ~13 s at 10
+#   messages/s. Young collections now run every 10,000 net allocations (not 700), full ones after
+#   100 middle ones (not 10): rare. Cyclic garbage is still collected; objects without cycles are
+#   freed at once, as always.
 gc.collect()
 gc.freeze()
+gc.set_threshold(10_000, 50, 100)

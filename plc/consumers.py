@@ -193,7 +193,7 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         return (
             [json.dumps(realtime.message_payload(m), ensure_ascii=False) for m in messages],
             complete,
-            discussion.now(),
+            discussion.sync_point(),
         )
 
     def _topic(self, topic_id: int) -> Topic:

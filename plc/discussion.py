@@ -9,7 +9,7 @@ consumer and the HTTP views call the same functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
@@ -25,6 +25,7 @@ from plc.models import Membership, Message, MessageState, PlgPage, ReadPosition,
 
 MAX_BODY = 5000
 HISTORY_PAGE = 50
+SYNC_MARGIN = timedelta(seconds=30)  # longer than any transaction that writes a message
 CATCH_UP_LIMIT = 500  # more than this after a long absence: the client reloads the page instead
 
 
@@ -263,5 +264,12 @@ def newest_message_id(plg: PlgPage) -> int:
     return Message.objects.filter(plg=plg).order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def now() -> datetime:
-    return timezone.now()
+def sync_point() -> datetime:
+    """The ``since`` a client sends at its next (re)connect: now, less SYNC_MARGIN.
+
+    A message's ``changed_at`` is the time it was written, but others see it only from its commit. A
+    message written just before a sync and committed just after would be older than an exact sync
+    time and newer than the client's last id, and never sent. The margin re-sends what changed in
+    the seconds before (the client replaces messages by id, so a repeat does no harm).
+    """
+    return timezone.now() - SYNC_MARGIN

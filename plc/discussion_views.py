@@ -76,7 +76,7 @@ def topic_view(request, plg, topic_id):
             "files": list(plg.files.select_related("document")[:30]),
             # Where the live stream starts: the newest message of the whole PLG when the page was made.
             "stream_last_id": discussion.newest_message_id(plg),
-            "stream_now": discussion.now(),
+            "stream_now": discussion.sync_point(),
         },
         status=status,
     )

@@ -175,6 +175,7 @@ class Hub:
             try:
                 await layer.group_send(group_name(event["plg"]), event)
             except Exception:  # stored already; clients catch up by last id
+                _stop_if_cancelled()
                 logger.exception("could not forward an event for PLG %s to the channel layer", event.get("plg"))
 
     async def _receive(self) -> None:
@@ -182,9 +183,8 @@ class Hub:
         while True:
             try:
                 event = await layer.receive(self.channel)
-            except asyncio.CancelledError:
-                raise
             except Exception:
+                _stop_if_cancelled()
                 logger.exception("hub receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
@@ -214,6 +214,7 @@ class Hub:
                 try:
                     await self._refresh_presence(plg_id, announce=False)
                 except Exception:
+                    _stop_if_cancelled()
                     logger.exception("presence renewal for PLG %s failed", plg_id)
 
     async def _refresh_presence(self, plg_id: int, *, announce: bool) -> None:
@@ -242,9 +243,21 @@ class Hub:
             try:
                 await coroutine_function()
             except Exception:
+                _stop_if_cancelled()
                 logger.exception("deferred hub work %s failed", key)
 
         self._soon[key] = asyncio.ensure_future(run())
+
+
+def _stop_if_cancelled() -> None:
+    """End the current task if it was asked to stop and a library turned that into another error.
+
+    The hub's loops retry on errors; without this check such a loop would swallow its own
+    cancellation and keep the event loop from closing.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def update_presence(plg_id: int, local: dict[int, str], gone: set[int]) -> list[dict]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -54,7 +55,12 @@ def socket(plg_id: int, session: str | None = None, origin: bytes = b"http://tes
 
 
 def run(scenario, *args):
-    """Run an async scenario to completion in a fresh event loop (one per-process hub per loop)."""
+    """Run an async scenario to completion in a fresh event loop (one per-process hub per loop).
+
+    Each loop gets channel layers of its own, as a server process would: channels-redis does not
+    support one layer in several event loops (a receive lock left by a closed loop hung the next one).
+    """
+    channel_layers.backends.clear()
     return async_to_sync(scenario)(*args)
 
 
@@ -260,9 +266,44 @@ def test_sync_with_since_also_sends_messages_changed_after_it(open_plg, topic, l
             await close_all(ws)
 
     changed, synced = run(scenario)
-    assert [(m["id"], m["state"]) for m in changed] == [(first.pk, MessageState.EDITED)]
-    assert "eins, verbessert" in changed[0]["html"]
+    # The edit, in its new state; the sync point's margin may repeat other recent messages too.
+    by_id = {m["id"]: m for m in changed}
+    assert by_id[first.pk]["state"] == MessageState.EDITED
+    assert "eins, verbessert" in by_id[first.pk]["html"]
+    assert all(m["id"] <= second.pk for m in changed)
     assert synced["last_id"] == second.pk
+
+
+def test_sync_resends_a_message_written_before_the_last_sync_but_committed_after_it(open_plg, topic, lehrkraft_a):
+    """Ids are taken at insert, visibility comes at commit: a slow transaction's message can arrive after a
+    newer one. A client that got the newer one live and lost the connection before the older one's commit
+    reconnects with a last id above it; the sync point's margin still brings it."""
+    session = session_of(lehrkraft_a)
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        _, synced = await sync(ws, 0)
+        await close_all(ws)
+        return synced
+
+    synced = run(scenario)
+    synced_at = datetime.fromisoformat(synced["now"]) + discussion.SYNC_MARGIN  # when the sync really happened
+    slow = _post(lehrkraft_a, topic, "langsam geschrieben")
+    newer = _post(lehrkraft_a, topic, "schneller bestätigt")
+    # The slow message was written a second before that sync (and, we pretend, committed after it).
+    Message.objects.filter(pk=slow.pk).update(
+        created_at=synced_at - timedelta(seconds=1), changed_at=synced_at - timedelta(seconds=1)
+    )
+
+    async def reconnect():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            return await sync(ws, newer.pk, since=synced["now"])
+        finally:
+            await close_all(ws)
+
+    caught_up, _ = run(reconnect)
+    assert slow.pk in [m["id"] for m in caught_up]
 
 
 def test_reconnect_with_last_id_receives_exactly_the_missed_messages_in_order(

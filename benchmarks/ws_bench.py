@@ -287,7 +287,6 @@ class OursEnvironment:
                 "SECURE_SSL_REDIRECT": "false",
                 "SECURE_COOKIES": "false",
                 "DATABASE_URL": database_url,
-                "DATABASE_CONN_MAX_AGE": "60",  # persistent connections, as docs/operations.md advises
                 "REDIS_URL": f"{self.redis_base}/{self.redis_db}",
                 "EMAIL_URL": "dummymail://",
                 "VAR_DIR": str(self.tmp / "var"),

@@ -141,6 +141,22 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     INSTALLED_APPS.append("django.contrib.postgres")
+    # Under ASGI Django advises a connection pool, not persistent connections (docs: Databases,
+    # "Persistent connections"): daphne runs each request's sync part in a thread of its own, and a
+    # connection kept per thread would be opened anew and left behind. The pool (psycopg_pool) keeps
+    # connections per process; the discussion benchmark measured 26.8 ms p99 without it, 17.7 with.
+    DATABASE_POOL_MAX = env_int("DATABASE_POOL_MAX", 10, minimum=0)
+    if DATABASE_POOL_MAX:
+        if DATABASES["default"]["CONN_MAX_AGE"]:
+            raise ConfigError(
+                "DATABASE_CONN_MAX_AGE cannot be combined with the connection pool; "
+                "unset it, or set DATABASE_POOL_MAX=0 to use persistent connections instead."
+            )
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(2, DATABASE_POOL_MAX),
+            "max_size": DATABASE_POOL_MAX,
+            "timeout": 10,  # seconds to wait for a free connection before the request fails
+        }
 else:
     # SQLite: wait for a writer instead of failing at once (daphne runs threads).
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})

@@ -33,6 +33,8 @@ print(json.dumps({
     "language": settings.LANGUAGE_CODE,
     "postgres_app": "django.contrib.postgres" in settings.INSTALLED_APPS,
     "oidc": bool(settings.SOCIALACCOUNT_PROVIDERS),
+    "pool": settings.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "conn_max_age": settings.DATABASES["default"]["CONN_MAX_AGE"],
 }))
 """
 
@@ -86,12 +88,27 @@ def test_service_urls_switch_to_postgres_redis_elasticsearch_and_smtp():
 
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["postgres_app"] is True
+    assert values["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10}  # ASGI: a pool, not persistent ones
+    assert values["conn_max_age"] == 0
     assert values["layer"] == "channels_redis.core.RedisChannelLayer"
     assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert values["search"] == "wagtail.search.backends.elasticsearch9"
     assert values["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert values["debug"] is False
     assert values["hosts"] == ["lernen25.duisburg.de"]
+
+
+def test_persistent_connections_replace_the_pool_only_when_asked():
+    values = settings_for(
+        {
+            **PRODUCTION,
+            "DATABASE_URL": "postgres://db.internal/x",
+            "DATABASE_POOL_MAX": "0",
+            "DATABASE_CONN_MAX_AGE": "60",
+        }
+    )
+
+    assert (values["pool"], values["conn_max_age"]) == (None, 60)
 
 
 def test_postgres_search_uses_the_german_configuration():
@@ -123,6 +140,10 @@ def test_school_sso_is_configured_only_when_its_server_is_given():
         ({**PRODUCTION, "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL must be a URL starting with one of"),
         ({**PRODUCTION, "REDIS_URL": "http://cache"}, "REDIS_URL must be a URL starting with one of"),
         ({**PRODUCTION, "DATABASE_CONN_MAX_AGE": "ten"}, "DATABASE_CONN_MAX_AGE must be a whole number"),
+        (
+            {**PRODUCTION, "DATABASE_URL": "postgres://db.internal/x", "DATABASE_CONN_MAX_AGE": "60"},
+            "DATABASE_CONN_MAX_AGE cannot be combined with the connection pool",
+        ),
         ({**PRODUCTION, "SECRET_KEY_FILE": "/nonexistent/secret"}, "SECRET_KEY_FILE points to"),
         ({**PRODUCTION, "OIDC_SERVER_URL": "https://sso.example"}, "OIDC_CLIENT_ID is not set"),
     ],

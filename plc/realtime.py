@@ -69,11 +69,14 @@ def _send(plg_id: int, payload: dict, **meta) -> None:
     running = _running_hub()
     if running is not None:
         target, loop = running
-        if _current_loop() is loop:
-            target.publish(event)
-        else:  # a worker thread (the database thread of a consumer or view): do not wait for the loop
-            loop.call_soon_threadsafe(target.publish, event)
-        return
+        try:
+            if _current_loop() is loop:
+                target.publish(event)
+            else:  # a worker thread (the database thread of a consumer or view): do not wait for the loop
+                loop.call_soon_threadsafe(target.publish, event)
+            return
+        except RuntimeError:  # the loop closed in the meantime (shutdown): the layer still takes it
+            pass
     layer = get_channel_layer()
     if layer is None:
         return

@@ -6,6 +6,7 @@ checked to happen once, after commit, never for a refused call.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from unittest import mock
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from lernen25.errors import RefusalKind, Refused
 from lernen25.models import Notification
-from plc import discussion, markdown, services
+from plc import discussion, markdown, realtime, services
 from plc.models import Message, MessageState, PlgStatus, ReadPosition, Topic
 from tests.plc.test_consumers import (  # the WebSocket helpers, for the no-JS form seen live
     fresh_realtime,  # noqa: F401 (autouse: empty cache and channel layer)
@@ -313,6 +314,25 @@ def test_changes_are_broadcast_once_after_commit(
             change(message, lehrkraft_a, plg_leitung)
             assert publish.call_count == 0
         publish.assert_called_once_with(message)
+
+
+def test_a_post_stays_posted_when_the_hubs_event_loop_closed_meanwhile(
+    monkeypatch, topic, lehrkraft_a, plg_leitung, django_capture_on_commit_callbacks
+):
+    """Publishing runs in on_commit: it must never raise into the writer, also during a shutdown."""
+    closed = asyncio.new_event_loop()
+    closed.close()
+    hub = realtime.Hub()
+    monkeypatch.setattr(realtime, "_running_hub", lambda: (hub, closed))
+    with (
+        mock.patch.object(hub, "publish") as to_hub,
+        mock.patch("plc.realtime.async_to_sync") as to_layer,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = post(lehrkraft_a, topic, "Kurz vor dem Neustart")
+    to_hub.assert_not_called()
+    to_layer.assert_called_once()  # the other processes still get it through the layer
+    assert Message.objects.get(pk=message.pk).body == "Kurz vor dem Neustart"
 
 
 def test_refused_calls_broadcast_nothing(topic, lehrkraft_a, lehrkraft_b, django_capture_on_commit_callbacks):

@@ -153,9 +153,6 @@ class Hub:
                     await layer.group_discard(group_name(plg_id), self.channel)
         self.presence_changed(plg_id)
 
-    def online(self, plg_id: int) -> list[LocalSocket]:
-        return list(self.sockets.get(plg_id, ()))
-
     # --- events -------------------------------------------------------------------------------
 
     def publish(self, event: dict) -> None:

@@ -174,3 +174,17 @@ def test_check_deploy_is_clean_with_production_values():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_manage_py_started_with_another_python_runs_under_the_project_venv():
+    """`python manage.py …` in a fresh shell: the base interpreter has no Django, the virtualenv has."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        pytest.skip("the tests do not run from the project's .venv")
+    if subprocess.run([base, "-c", "import django"], capture_output=True, check=False).returncode == 0:
+        pytest.skip("the base interpreter has Django itself")
+
+    result = run(PRODUCTION, args=[base, "manage.py", "check"])
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout

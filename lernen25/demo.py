@@ -23,13 +23,22 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import Group
 from django.db import transaction
 
 from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
-from lernen25.models import District, Profile, School, SchoolType, Subject
-from lernen25.roles import GROUP_NAMES, Role
+from lernen25.mfa import DEMO_TOTP_SECRETS
+from lernen25.models import (
+    Affiliation,
+    AffiliationSource,
+    District,
+    Profile,
+    School,
+    SchoolFunction,
+    SchoolType,
+    Subject,
+)
+from lernen25.roles import GROUP_NAMES, Role, forget_grants
 from lernen25.services import assign_role
 from lernen25.setup import setup_roles
 
@@ -304,28 +313,76 @@ class DemoAccount:
     email: str
     first_name: str
     last_name: str
-    role: Role
-    at_school: bool = False  # attached to the demo school (the plan's first school)
+    role: Role | None = None  # a city-wide role (group)
+    function: SchoolFunction | None = None  # a function at the demo school (the plan's first school)
     superuser: bool = False  # also is_staff: Django's and Wagtail's admin in full
     subjects: tuple[str, ...] = ()
 
     @property
+    def at_school(self) -> bool:
+        return self.function is not None
+
+    @property
+    def key(self) -> str:
+        """``"smz_moderation"``, ``"lehrkraft"``, …: the role's or the function's value."""
+        return str(self.role or self.function or "gast")
+
+    @property
     def label(self) -> str:
         """What the account is, as the output table names it (group names are fixed German words)."""
-        return f"{GROUP_NAMES[self.role]} (Superuser)" if self.superuser else GROUP_NAMES[self.role]
+        if self.role:
+            name = GROUP_NAMES[self.role]
+        else:
+            name = FUNCTION_NAMES[self.function] if self.function else "Gast (nicht bestätigt)"
+        return f"{name} (Superuser)" if self.superuser else name
+
+
+DEMO_ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
+
+# Fixed German words, as the output table and the README name the functions.
+FUNCTION_NAMES = {
+    SchoolFunction.LEHRKRAFT: "Lehrkraft",
+    SchoolFunction.MEDIENBEAUFTRAGTE: "Medienbeauftragte",
+    SchoolFunction.SCHULLEITUNG: "Schulleitung",
+}
 
 
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
-    DemoAccount(f"lehrkraft@{DEMO_DOMAIN}", "Anna", "Lehmann", Role.LEHRKRAFT, True, subjects=("Deutsch", "Englisch")),
-    DemoAccount(f"plg-leitung@{DEMO_DOMAIN}", "Paul", "Leitner", Role.PLG_LEITUNG, True, subjects=("Mathematik",)),
+    DemoAccount(
+        f"lehrkraft@{DEMO_DOMAIN}",
+        "Anna",
+        "Lehmann",
+        function=SchoolFunction.LEHRKRAFT,
+        subjects=("Deutsch", "Englisch"),
+    ),
+    DemoAccount(
+        f"plg-leitung@{DEMO_DOMAIN}",
+        "Paul",
+        "Leitner",
+        Role.PLG_LEITUNG,
+        SchoolFunction.LEHRKRAFT,
+        subjects=("Mathematik",),
+    ),
     DemoAccount(f"smz@{DEMO_DOMAIN}", "Sam", "Schulz", Role.SMZ_MODERATION),
     DemoAccount(
-        f"medienbeauftragte@{DEMO_DOMAIN}", "Mia", "Maurer", Role.MEDIENBEAUFTRAGTE, True, subjects=("Informatik",)
+        f"medienbeauftragte@{DEMO_DOMAIN}",
+        "Mia",
+        "Maurer",
+        function=SchoolFunction.MEDIENBEAUFTRAGTE,
+        subjects=("Informatik",),
     ),
-    DemoAccount(f"schulleitung@{DEMO_DOMAIN}", "Sabine", "Leitz", Role.SCHULLEITUNG, True, subjects=("Geschichte",)),
+    DemoAccount(
+        f"schulleitung@{DEMO_DOMAIN}",
+        "Sabine",
+        "Leitz",
+        function=SchoolFunction.SCHULLEITUNG,
+        subjects=("Geschichte",),
+    ),
     DemoAccount(f"datenschutz@{DEMO_DOMAIN}", "Dana", "Schutz", Role.DATENSCHUTZ),
     DemoAccount(f"schultraeger@{DEMO_DOMAIN}", "Tom", "Träger", Role.SCHULTRAEGER),
     DemoAccount(f"admin@{DEMO_DOMAIN}", "Alex", "Admin", Role.ADMINISTRATION, superuser=True),
+    # Signed up, confirmed by no school yet: sees what a new colleague sees before the principal decides.
+    DemoAccount(f"gast@{DEMO_DOMAIN}", "Gerd", "Gast"),
 )
 
 
@@ -493,6 +550,7 @@ class AccountRow:
     label: str
     email: str
     school: str = ""
+    totp_secret: str = ""  # the authenticator app's secret of the powerful accounts (lernen25.mfa)
 
 
 @dataclass
@@ -584,13 +642,18 @@ def _create_teachers(plan: DemoPlan, schools: dict[str, School], password_hash: 
         ids = dict(Profile.objects.filter(user_id__in=[user.pk for user in users]).values_list("user_id", "pk"))
         for profile in profiles:
             profile.pk = ids[profile.user_id]
-    lehrkraft = Group.objects.get(name=GROUP_NAMES[Role.LEHRKRAFT])
-    SchoolLink, SubjectLink = Profile.schools.through, Profile.subjects.through
+    SubjectLink = Profile.subjects.through
+    # Confirmed as Lehrkraft at their schools, as if each school's principal had confirmed them.
     _bulk_through(
-        SchoolLink,
+        Affiliation,
         (
-            SchoolLink(profile_id=profile.pk, school_id=schools[number].pk)
-            for profile, teacher in zip(profiles, plan.teachers, strict=True)
+            Affiliation(
+                user_id=user.pk,
+                school_id=schools[number].pk,
+                function=SchoolFunction.LEHRKRAFT,
+                source=AffiliationSource.GRANTED,
+            )
+            for user, teacher in zip(users, plan.teachers, strict=True)
             for number in teacher.school_numbers
         ),
     )
@@ -603,7 +666,6 @@ def _create_teachers(plan: DemoPlan, schools: dict[str, School], password_hash: 
             if name in subjects
         ),
     )
-    _bulk_through(User.groups.through, (User.groups.through(user_id=user.pk, group_id=lehrkraft.pk) for user in users))
     _bulk_through(
         EmailAddress, (EmailAddress(user_id=user.pk, email=user.email, verified=True, primary=True) for user in users)
     )
@@ -621,11 +683,23 @@ def _create_account(account: DemoAccount, password_hash: str, school: School, su
         is_superuser=account.superuser,
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    if account.at_school:
-        user.profile.schools.add(school)
+    if account.function:
+        Affiliation.objects.create(
+            user=user, school=school, function=account.function, source=AffiliationSource.GRANTED
+        )
     user.profile.subjects.add(*(subjects[name] for name in account.subjects if name in subjects))
-    assign_role(actor=None, user=user, role=account.role)
-    return AccountRow(account.label, account.email, school.name if account.at_school else "")
+    if account.role:
+        assign_role(actor=None, user=user, role=account.role)
+    secret = DEMO_TOTP_SECRETS.get(account.email, "")
+    if secret:
+        # Roles that need a second factor get a fixed, documented one, with recovery codes as after set-up.
+        from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(user, secret)
+        RecoveryCodes.activate(user)
+        forget_grants(user)
+    return AccountRow(account.label, account.email, school.name if account.at_school else "", secret)
 
 
 def _existing_rows() -> list[AccountRow]:
@@ -635,9 +709,26 @@ def _existing_rows() -> list[AccountRow]:
     for account in DEMO_ACCOUNTS:
         user = users.get(account.email)
         if user is not None:
-            school = user.profile.schools.order_by("name").first() if account.at_school else None
-            rows.append(AccountRow(account.label, account.email, school.name if school else ""))
+            affiliation = user.affiliations.active().select_related("school").first() if account.at_school else None
+            school = affiliation.school if affiliation else None
+            rows.append(AccountRow(account.label, account.email, school.name if school else "", _demo_secret_of(user)))
     return rows
+
+
+def _demo_secret_of(user) -> str:
+    """The account's demo TOTP secret while its authenticator app still uses it."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+
+    secret = DEMO_TOTP_SECRETS.get(user.email, "")
+    if not secret:
+        return ""
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    return (
+        secret
+        if totp and decrypt(totp.data.get("secret", "")) == secret
+        else "(changed since the demo data was loaded)"
+    )
 
 
 def _create_demo_plgs(plan: DemoPlan, schools: dict[str, School]) -> int:
@@ -653,8 +744,8 @@ def _create_demo_plgs(plan: DemoPlan, schools: dict[str, School]) -> int:
     from plc import discussion, services
     from plc.models import JoinRequest, Meeting, Membership, PlgKind, PlgStatus, Visibility
 
-    users = {account.role: get_user_model().objects.get(email=account.email) for account in DEMO_ACCOUNTS}
-    lead, teacher = users[Role.PLG_LEITUNG], users[Role.LEHRKRAFT]
+    users = {account.key: get_user_model().objects.get(email=account.email) for account in DEMO_ACCOUNTS}
+    lead, teacher = users[Role.PLG_LEITUNG], users[SchoolFunction.LEHRKRAFT]
     colleagues = list(get_user_model().objects.filter(email__in=[t.email for t in plan.teachers[:12]]))
     subject = dict(Subject.objects.values_list("name", "pk"))
     some_schools = list(schools.values())[:4]
@@ -717,7 +808,7 @@ def _create_demo_plgs(plan: DemoPlan, schools: dict[str, School]) -> int:
         "Schulleitungsrunde Nord",
         PlgKind.PRINCIPALS,
         Visibility.CLOSED,
-        users[Role.SCHULLEITUNG],
+        users[SchoolFunction.SCHULLEITUNG],
         "Die Schulleitungen aus Walsum und Hamborn stimmen die Ausstattungsplanung ab.",
     )
     padlet = make(
@@ -760,7 +851,7 @@ def seed_demo(
         roles = setup_roles()
         roles_changed = roles.created_groups + roles.changed_groups
         if demo_accounts_present():
-            admin = get_user_model().objects.filter(email=DEMO_ACCOUNTS[-1].email).first()
+            admin = get_user_model().objects.filter(email=DEMO_ADMIN_EMAIL).first()
             # check_password without a setter: never re-hashes, so this run writes nothing.
             still_valid = admin is not None and check_password(password, admin.password)
             return SeedReport(

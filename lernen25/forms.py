@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from lernen25.models import School, Subject
+from lernen25.models import School, SchoolFunction, Subject
 
 
 class SignupProfileForm(forms.Form):
@@ -18,15 +18,21 @@ class SignupProfileForm(forms.Form):
         queryset=School.objects.order_by("name"),
         required=False,
         empty_label=_("– choose later –"),
-        help_text=_("You can add more schools in your profile afterwards."),
+        help_text=_(
+            "Your school's principal is asked to confirm you as a teacher. Until then you can read "
+            "what is open to everyone. With your school's e-mail address this may happen automatically."
+        ),
     )
 
     def signup(self, request, user) -> None:
+        from lernen25.services import request_confirmation
+
         user.first_name = self.cleaned_data["first_name"].strip()
         user.last_name = self.cleaned_data["last_name"].strip()
         user.save(update_fields=["first_name", "last_name"])
         if self.cleaned_data.get("school"):
-            user.profile.schools.add(self.cleaned_data["school"])
+            # Asking is all a sign-up can do: the school decides (lernen25.services.affiliations).
+            request_confirmation(actor=user, school=self.cleaned_data["school"])
 
 
 class ProfileForm(forms.Form):
@@ -35,13 +41,6 @@ class ProfileForm(forms.Form):
         max_length=100,
         required=False,
         help_text=_("How others see you in the network. Leave empty to use your first and last name."),
-    )
-    schools = forms.ModelMultipleChoiceField(
-        label=_("Schools"),
-        queryset=School.objects.order_by("name"),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Tap to select on an iPad; on a computer hold Ctrl or ⌘ to select several."),
     )
     subjects = forms.ModelMultipleChoiceField(
         label=_("Subjects"),
@@ -66,5 +65,47 @@ class SchoolImportForm(forms.Form):
         help_text=_(
             "Columns: schulnummer, name, schulform, stadtbezirk, strasse, plz, ort, schueler, lehrkraefte "
             "(separated by semicolons or commas, UTF-8)."
+        ),
+    )
+
+
+class ConfirmationRequestForm(forms.Form):
+    """A person asks a school to confirm them as a teacher there."""
+
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.order_by("name"))
+    message = forms.CharField(
+        label=_("Message to the principal"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional, e.g. your subjects or since when you teach there."),
+    )
+
+
+class GrantFunctionForm(forms.Form):
+    """A principal (or the SMZ for principals) gives a function to a colleague with an account."""
+
+    email = forms.EmailField(
+        label=_("E-mail address of the colleague"),
+        help_text=_("The colleague must have signed up to Lernen 25 with this address."),
+    )
+    function = forms.ChoiceField(label=_("Function"), choices=SchoolFunction.choices)
+
+    def __init__(self, *args, functions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if functions is not None:
+            self.fields["function"].choices = [
+                (value, label) for value, label in SchoolFunction.choices if value in functions
+            ]
+
+
+class EmailDomainForm(forms.Form):
+    domain = forms.CharField(
+        label=_("Staff e-mail domain"),
+        max_length=253,
+        required=False,
+        help_text=_(
+            "E.g. schule-xyz.de. Whoever verifies an address in this domain is confirmed as a teacher "
+            "of your school automatically. Leave empty to switch this off."
         ),
     )

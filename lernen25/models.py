@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
@@ -113,6 +114,14 @@ class School(index.Indexed, models.Model):
     city = models.CharField(_("City"), max_length=100, default="Duisburg")
     pupils = models.PositiveIntegerField(_("Pupils"), default=0)
     teachers = models.PositiveIntegerField(_("Teachers"), default=0)
+    staff_email_domain = models.CharField(
+        _("Staff e-mail domain"),
+        max_length=253,
+        blank=True,
+        help_text=_(
+            "E.g. schule-xyz.de. A verified address in this domain confirms the person as a teacher of this school."
+        ),
+    )
 
     search_fields = [
         index.SearchField("name"),
@@ -129,6 +138,11 @@ class School(index.Indexed, models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(school_type__in=SchoolType.values), name="school_type_known"),
             models.CheckConstraint(condition=models.Q(district__in=District.values), name="school_district_known"),
+            models.UniqueConstraint(
+                fields=["staff_email_domain"],
+                condition=~models.Q(staff_email_domain=""),
+                name="school_staff_email_domain_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -160,7 +174,6 @@ class Profile(models.Model):
         blank=True,
         help_text=_("How others see you in the network. Empty: first and last name."),
     )
-    schools = models.ManyToManyField(School, blank=True, related_name="profiles", verbose_name=_("Schools"))
     subjects = models.ManyToManyField(Subject, blank=True, related_name="profiles", verbose_name=_("Subjects"))
     email_notifications = models.BooleanField(
         _("Email notifications"),
@@ -180,6 +193,116 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.user.email
+
+
+class SchoolFunction(models.TextChoices):
+    """What a person is at a school. Granted and recorded (``Affiliation``), never self-chosen."""
+
+    LEHRKRAFT = "lehrkraft", _("Teacher")
+    MEDIENBEAUFTRAGTE = "medienbeauftragte", _("Media coordinator")
+    SCHULLEITUNG = "schulleitung", _("Principal")
+
+
+class AffiliationSource(models.TextChoices):
+    """How a function came about: shown beside it and kept in the audit log."""
+
+    GRANTED = "granted", _("Granted")
+    REQUEST = "request", _("Confirmed on request")
+    EMAIL_DOMAIN = "email_domain", _("School e-mail address")
+    SINGLE_SIGN_ON = "sso", _("School sign-on")
+    MIGRATION = "migration", _("Taken over from the former roles")
+
+
+class AffiliationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class Affiliation(models.Model):
+    """A person's function at a school: who granted it and when; revoked, it stays as history."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliations")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("School"))
+    function = models.CharField(_("Function"), max_length=32, choices=SchoolFunction.choices)
+    source = models.CharField(_("Source"), max_length=32, choices=AffiliationSource.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("Granted at"), default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("Revoked at"), null=True, blank=True)
+
+    objects = AffiliationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("School function")
+        verbose_name_plural = _("School functions")
+        ordering = ["school__name", "function", "-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "school", "function"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="affiliation_one_active_per_function",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(function__in=SchoolFunction.values), name="affiliation_function_known"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["school", "function"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="affiliation_active_by_school",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_function_display()} ({self.school.name})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ConfirmationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+
+
+class ConfirmationRequest(models.Model):
+    """A person asks a school to confirm them as a teacher there; its principals decide."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="confirmation_requests")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, related_name="confirmation_requests", verbose_name=_("School")
+    )
+    message = models.TextField(_("Message to the principal"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("Status"), max_length=16, choices=ConfirmationStatus.choices, default=ConfirmationStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Confirmation request")
+        verbose_name_plural = _("Confirmation requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "school"],
+                condition=models.Q(status="pending"),
+                name="confirmation_request_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.school.name}"
 
 
 class AuditEvent(models.Model):

@@ -1,18 +1,28 @@
 """Capabilities registered with the ``rules`` library.
 
 With these, ``user.has_perm("plc.curate")`` answers the same as ``has_capability`` in views,
-templates (``{% if perms.plc.curate %}``), consumers and the admin. Object rules (e.g.
-``plc.view_plg``) are added by each app's ``permissions.py``.
+templates (``{% if perms.plc.curate %}``), consumers and the admin. School-bound capabilities
+are object permissions on the school: ``user.has_perm("lernen25.manage_staff", school)``;
+asked without a school they answer False (a template cannot mean "at some school").
+Object rules of the apps (e.g. ``plc.view_plg``) are added by each app's ``permissions.py``.
 """
 
 from __future__ import annotations
 
 import rules
 
-from lernen25.roles import Capability, has_capability
+from lernen25.roles import SCHOOL_CAPABILITIES, Capability, has_capability
 
 
 def _capability_predicate(capability: Capability):
+    if capability in SCHOOL_CAPABILITIES:
+
+        @rules.predicate(name=f"has_capability:{capability}")
+        def check_at_school(user, school) -> bool:
+            return school is not None and has_capability(user, capability, school=school)
+
+        return check_at_school
+
     @rules.predicate(name=f"has_capability:{capability}")
     def check(user) -> bool:
         return has_capability(user, capability)
@@ -22,3 +32,24 @@ def _capability_predicate(capability: Capability):
 
 for _capability in Capability:
     rules.add_perm(str(_capability), _capability_predicate(_capability))
+
+
+# --- A school's people -----------------------------------------------------------------------
+
+
+def may_view_people(user, school) -> bool:
+    """The school's principals (STAFF_MANAGE there), the SMZ (appoints principals), administrators."""
+    return has_capability(user, Capability.STAFF_MANAGE, school=school) or has_capability(
+        user, Capability.PRINCIPALS_APPOINT
+    )
+
+
+def grantable_functions(user, school) -> list[str]:
+    """The functions ``user`` may grant and revoke at ``school`` (the services ask the same)."""
+    from lernen25.models import SchoolFunction
+    from lernen25.services.affiliations import may_grant
+
+    return [function.value for function in SchoolFunction if may_grant(user, school=school, function=function)]
+
+
+rules.add_perm("lernen25.view_people_school", rules.predicate(may_view_people))

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
-from lernen25.models import School
+from lernen25.models import Affiliation, ConfirmationRequest, ConfirmationStatus, School, SchoolFunction
+from lernen25.roles import Capability, school_ids_with
 
 
 @dataclass
@@ -26,9 +27,71 @@ class HomeFeed:
 
 
 def schools_of(user) -> QuerySet[School]:
+    """The schools where the user holds a function (granted, not self-chosen)."""
     if not user.is_authenticated:
         return School.objects.none()
-    return School.objects.filter(profiles__user=user).order_by("name")
+    return (
+        School.objects.filter(affiliations__user=user, affiliations__revoked_at__isnull=True)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def functions_of(user) -> QuerySet[Affiliation]:
+    """The user's active functions with their schools and who granted them."""
+    if not user.is_authenticated:
+        return Affiliation.objects.none()
+    return (
+        Affiliation.objects.active()
+        .filter(user=user)
+        .select_related("school", "granted_by__profile")
+        .order_by("school__name", "function")
+    )
+
+
+def confirmation_requests_of(user) -> QuerySet[ConfirmationRequest]:
+    if not user.is_authenticated:
+        return ConfirmationRequest.objects.none()
+    return ConfirmationRequest.objects.filter(user=user).select_related("school").order_by("-created_at")
+
+
+def schools_managed_by(user) -> QuerySet[School]:
+    """Schools whose people the user manages: a principal's own, every school for administrators."""
+    if not user.is_authenticated:
+        return School.objects.none()
+    ids = school_ids_with(user, Capability.STAFF_MANAGE)
+    schools = School.objects.all() if ids is None else School.objects.filter(pk__in=ids)
+    return schools.order_by("name")
+
+
+def staff_of(school: School) -> QuerySet[Affiliation]:
+    """A school's people: active functions, principals first, then by name."""
+    order = {SchoolFunction.SCHULLEITUNG: 0, SchoolFunction.MEDIENBEAUFTRAGTE: 1, SchoolFunction.LEHRKRAFT: 2}
+    rank = Case(*(When(function=f, then=Value(n)) for f, n in order.items()), output_field=IntegerField())
+    return (
+        Affiliation.objects.active()
+        .filter(school=school)
+        .select_related("user__profile", "granted_by__profile")
+        .annotate(rank=rank)
+        .order_by("rank", "user__last_name", "user__first_name", "user__email")
+    )
+
+
+def staff_history_of(school: School, limit: int = 50) -> QuerySet[Affiliation]:
+    """Ended functions at the school, newest first."""
+    return (
+        Affiliation.objects.filter(school=school, revoked_at__isnull=False)
+        .select_related("user__profile", "revoked_by__profile")
+        .order_by("-revoked_at")[:limit]
+    )
+
+
+def pending_confirmations_for(school: School) -> QuerySet[ConfirmationRequest]:
+    return (
+        ConfirmationRequest.objects.filter(school=school, status=ConfirmationStatus.PENDING)
+        .select_related("user__profile")
+        .order_by("created_at")
+    )
 
 
 def home_feed_for(user, *, days: int = 30, limit: int = 8) -> HomeFeed | None:
@@ -39,7 +102,12 @@ def home_feed_for(user, *, days: int = 30, limit: int = 8) -> HomeFeed | None:
     since = timezone.now() - timedelta(days=days)
     colleagues = (
         get_user_model()
-        .objects.filter(is_active=True, profile__schools__in=schools, date_joined__gte=since)
+        .objects.filter(
+            is_active=True,
+            affiliations__school__in=schools,
+            affiliations__revoked_at__isnull=True,
+            date_joined__gte=since,
+        )
         .exclude(pk=user.pk)
         .select_related("profile")
         .distinct()

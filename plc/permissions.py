@@ -1,8 +1,9 @@
 """Who may do what in a PLG. Views, templates, consumers, services and the document hook ask here.
 
 Three layers of sight:
-- **see the PLG** (its page, title, goals, leads): members, the SMZ, and for open and on-request
-  PLGs every signed-in person; a closed PLG is invisible (404) to everyone else;
+- **see the PLG** (its page, title, goals, leads): members, the SMZ, for open PLGs every signed-in
+  person (also a guest no school has confirmed yet), for on-request PLGs every member of the
+  network; a closed PLG is invisible (404) to everyone else;
 - **see its content** (members, files, links, meetings, discussion): members and the SMZ, and for
   open PLGs every signed-in person;
 - **results** are published to the whole network, also from closed PLGs.
@@ -58,8 +59,15 @@ def is_lead(user, plg: PlgPage) -> bool:
 
 @rules.predicate
 def is_listed(user, plg: PlgPage) -> bool:
-    """Open and on-request PLGs are visible to every signed-in person."""
-    return _active(user) and plg.visibility in (Visibility.OPEN, Visibility.ON_REQUEST)
+    """Open PLGs are visible to every signed-in person, on-request ones to members of the network.
+
+    A signed-up person no school has confirmed yet (a guest of the network) sees the open ones.
+    """
+    if not _active(user):
+        return False
+    if plg.visibility == Visibility.OPEN:
+        return True
+    return plg.visibility == Visibility.ON_REQUEST and has_capability(user, Capability.NETWORK_VIEW)
 
 
 @rules.predicate

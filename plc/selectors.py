@@ -27,14 +27,21 @@ from plc.models import (
 
 
 def plgs_visible_to(user) -> QuerySet[PlgPage]:
-    """Live PLGs the user may see: closed ones only for members and the SMZ; none for guests."""
+    """Live PLGs the user may see (``permissions.can_view`` as a query).
+
+    Closed ones only for members and the SMZ; on-request ones for members of the network; a
+    signed-up person no school has confirmed yet sees the open ones; nobody signed in sees none.
+    """
     plgs = PlgPage.objects.live()
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return plgs.none()
     if has_capability(user, Capability.PLG_CURATE):
         return plgs
+    listed = [Visibility.OPEN]
+    if has_capability(user, Capability.NETWORK_VIEW):
+        listed.append(Visibility.ON_REQUEST)
     member = Membership.objects.filter(plg=OuterRef("pk"), user=user)
-    return plgs.filter(Q(visibility__in=[Visibility.OPEN, Visibility.ON_REQUEST]) | Q(Exists(member)))
+    return plgs.filter(Q(visibility__in=listed) | Q(Exists(member)))
 
 
 def directory_for(user) -> QuerySet[PlgPage]:

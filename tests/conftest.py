@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from lernen25.models import District, SchoolType
+from lernen25.models import District, SchoolFunction, SchoolType
 from lernen25.roles import Role
 from lernen25.services import assign_role
 from lernen25.setup import setup_roles
-from tests.factories import SchoolFactory, UserFactory, verified
+from tests.factories import SchoolFactory, UserFactory, verified, with_function, with_totp
 
 
 @pytest.fixture
@@ -37,23 +37,29 @@ def school_b(db):
     )
 
 
-def _person(email, role, schools, **names):
-    user = verified(UserFactory(email=email, schools=schools, **names))
+def _person(email, role, schools, *, function=None, totp=False, **names):
+    """A verified account; ``schools``: confirmed Lehrkraft there, or ``function`` there."""
+    user = verified(UserFactory(email=email, schools=None if function else schools, **names))
+    for school in schools if function else ():
+        with_function(user, school, function)
     if role is not None:
         assign_role(actor=None, user=user, role=role)
+    if totp:
+        # The powerful roles hold their powers only with a second factor (lernen25.roles).
+        with_totp(user)
     return user
 
 
 @pytest.fixture
 def lehrkraft_a(roles, school_a):
-    """A teacher of school A: member of the network, no special role."""
-    return _person("anna.lehrerin@schule-a.de", Role.LEHRKRAFT, [school_a], first_name="Anna", last_name="Lehmann")
+    """A teacher of school A (confirmed Lehrkraft there): member of the network, no special role."""
+    return _person("anna.lehrerin@schule-a.de", None, [school_a], first_name="Anna", last_name="Lehmann")
 
 
 @pytest.fixture
 def lehrkraft_b(roles, school_b):
     """A teacher of school B: the outsider to anything of school A."""
-    return _person("bernd.lehrer@schule-b.de", Role.LEHRKRAFT, [school_b], first_name="Bernd", last_name="Becker")
+    return _person("bernd.lehrer@schule-b.de", None, [school_b], first_name="Bernd", last_name="Becker")
 
 
 @pytest.fixture
@@ -65,38 +71,72 @@ def plg_leitung(roles, school_a):
 @pytest.fixture
 def smz(roles):
     """Staff of the school media centre: curates and moderates the whole network."""
-    return _person("sam.smz@smz.duisburg.de", Role.SMZ_MODERATION, [], first_name="Sam", last_name="Schulz")
+    return _person("sam.smz@smz.duisburg.de", Role.SMZ_MODERATION, [], totp=True, first_name="Sam", last_name="Schulz")
 
 
 @pytest.fixture
 def medienbeauftragte_a(roles, school_a):
     """School A's media coordinator: writes its media concept and annual reflection."""
-    return _person("mia.medien@schule-a.de", Role.MEDIENBEAUFTRAGTE, [school_a], first_name="Mia", last_name="Maurer")
+    return _person(
+        "mia.medien@schule-a.de",
+        None,
+        [school_a],
+        function=SchoolFunction.MEDIENBEAUFTRAGTE,
+        first_name="Mia",
+        last_name="Maurer",
+    )
 
 
 @pytest.fixture
 def schulleitung_a(roles, school_a):
-    """School A's principal: approves its media concept and reflection."""
-    return _person("sl@schule-a.de", Role.SCHULLEITUNG, [school_a], first_name="Sabine", last_name="Leitz")
+    """School A's principal (with a second factor): manages its people, approves its concept and reflection."""
+    return _person(
+        "sl@schule-a.de",
+        None,
+        [school_a],
+        function=SchoolFunction.SCHULLEITUNG,
+        totp=True,
+        first_name="Sabine",
+        last_name="Leitz",
+    )
 
 
 @pytest.fixture
 def datenschutz(roles):
     """The data-protection officer for the Duisburg schools: vets learning software."""
-    return _person("dsb@duisburg.de", Role.DATENSCHUTZ, [], first_name="Dana", last_name="Schutz")
+    return _person("dsb@duisburg.de", Role.DATENSCHUTZ, [], totp=True, first_name="Dana", last_name="Schutz")
 
 
 @pytest.fixture
 def schultraeger(roles):
     """The city's school board office: opens reflection campaigns, reads the planning."""
-    return _person("amt40@duisburg.de", Role.SCHULTRAEGER, [], first_name="Tom", last_name="Träger")
+    return _person("amt40@duisburg.de", Role.SCHULTRAEGER, [], totp=True, first_name="Tom", last_name="Träger")
 
 
 @pytest.fixture
 def admin_user(roles):
-    """A platform administrator (superuser)."""
-    user = verified(UserFactory(email="admin@lernen25.de", is_staff=True, is_superuser=True))
-    return user
+    """A platform administrator (superuser, with a second factor)."""
+    return with_totp(verified(UserFactory(email="admin@lernen25.de", is_staff=True, is_superuser=True)))
+
+
+@pytest.fixture
+def schulleitung_b(roles, school_b):
+    """School B's principal: the outsider to school A's people."""
+    return _person(
+        "sl@schule-b.de",
+        None,
+        [school_b],
+        function=SchoolFunction.SCHULLEITUNG,
+        totp=True,
+        first_name="Sven",
+        last_name="Leiter",
+    )
+
+
+@pytest.fixture
+def signed_up(roles):
+    """Signed up and verified, but confirmed by no school: a guest of the network."""
+    return _person("neu@example.org", None, [], first_name="Nora", last_name="Neumann")
 
 
 @pytest.fixture

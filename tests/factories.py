@@ -38,8 +38,18 @@ class UserFactory(DjangoModelFactory):
 
     @factory.post_generation
     def schools(self, create, extracted, **kwargs):
+        """``schools=[...]``: confirmed as Lehrkraft there (source "granted", by nobody)."""
         if create and extracted:
-            self.profile.schools.add(*extracted)
+            from lernen25.models import Affiliation, AffiliationSource, SchoolFunction
+
+            for school in extracted:
+                Affiliation.objects.get_or_create(
+                    user=self,
+                    school=school,
+                    function=SchoolFunction.LEHRKRAFT,
+                    revoked_at=None,
+                    defaults={"source": AffiliationSource.GRANTED},
+                )
         if create:
             self.save()
 
@@ -49,4 +59,41 @@ def verified(user):
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
+# A fixed TOTP secret for test personas of the powerful roles; tests compute codes from it.
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def with_totp(user, secret: str = TEST_TOTP_SECRET):
+    """Give the user a TOTP authenticator (allauth MFA), as after setting one up."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from lernen25.roles import forget_grants
+
+    TOTP.activate(user, secret)
+    forget_grants(user)
+    return user
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The current code of an authenticator app for ``secret``."""
+    import time
+
+    from allauth.mfa.app_settings import TOTP_PERIOD
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
+
+
+def with_function(user, school, function, *, granted_by=None):
+    """Record a school function as a grant would (without notifications)."""
+    from lernen25.models import Affiliation, AffiliationSource
+    from lernen25.roles import forget_grants
+
+    Affiliation.objects.create(
+        user=user, school=school, function=function, source=AffiliationSource.GRANTED, granted_by=granted_by
+    )
+    forget_grants(user)
     return user

@@ -42,7 +42,9 @@ def test_sign_up_sends_a_german_verification_mail_and_the_link_signs_in(client, 
     assert response["Location"] == "/accounts/confirm-email/"
     user = User.objects.get(email="neu@schule-a.de")
     assert (user.first_name, user.last_name) == ("Nora", "Neumann")
-    assert list(user.profile.schools.all()) == [school_a]
+    # choosing a school asks it to confirm; it grants nothing by itself (the principal decides)
+    assert list(user.confirmation_requests.values_list("school", "status")) == [(school_a.pk, "pending")]
+    assert not user.affiliations.exists()
     assert not EmailAddress.objects.get(user=user).verified
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

@@ -7,7 +7,17 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from lernen25.models import AuditEvent
-from lernen25.roles import GROUP_NAMES, ROLE_MODEL_PERMISSIONS, Capability, Role, UnknownCapability, has_capability
+from lernen25.roles import (
+    GROUP_NAMES,
+    ROLE_CAPABILITIES,
+    ROLE_MODEL_PERMISSIONS,
+    SCHOOL_CAPABILITIES,
+    Capability,
+    Role,
+    SchoolRequired,
+    UnknownCapability,
+    has_capability,
+)
 from lernen25.services import assign_role, revoke_role
 from lernen25.setup import setup_roles
 from tests.factories import UserFactory
@@ -41,77 +51,94 @@ def test_setup_roles_twice_changes_nothing(capsys):
 @pytest.mark.django_db
 def test_setup_roles_removes_a_permission_added_by_hand():
     setup_roles()
-    group = Group.objects.get(name="Lehrkraft")
+    group = Group.objects.get(name="PLG-Leitung")
     from django.contrib.auth.models import Permission
 
     group.permissions.add(Permission.objects.get(codename="delete_school"))
 
     report = setup_roles()
 
-    assert report.changed_groups == ["Lehrkraft"]
+    assert report.changed_groups == ["PLG-Leitung"]
     assert not group.permissions.filter(codename="delete_school").exists()
 
 
-# persona -> the capabilities it must have; every other capability must be refused.
+# persona -> (capabilities everywhere, school-bound capabilities at school A); every other
+# capability must be refused, and every school-bound one at school B (the outsider school).
+_NETWORK = {C.NETWORK_VIEW, C.PLG_JOIN, C.PLG_PROPOSE, C.SOFTWARE_PROPOSE}
 EXPECTED = {
+    # a signed-up person no school has confirmed: a guest of the network, no capability at all
+    "signed_up": (set(), set()),
     # a teacher joins and proposes, nothing more
-    "lehrkraft_a": {C.PLG_JOIN, C.PLG_PROPOSE, C.SOFTWARE_PROPOSE},
+    "lehrkraft_a": (_NETWORK, set()),
     # a PLG lead is a teacher who may lead
-    "plg_leitung": {C.PLG_JOIN, C.PLG_PROPOSE, C.SOFTWARE_PROPOSE, C.PLG_LEAD},
-    # the SMZ curates and moderates the network and keeps the school list
-    "smz": {
-        C.PLG_JOIN,
-        C.PLG_PROPOSE,
-        C.SOFTWARE_PROPOSE,
-        C.PLG_LEAD,
-        C.PLG_CURATE,
-        C.PLG_MODERATE,
-        C.SCHOOLS_MANAGE,
-        C.ADMIN_ACCESS,
-    },
-    # the media coordinator writes the school's concept and reflection
-    "medienbeauftragte_a": {
-        C.PLG_JOIN,
-        C.PLG_PROPOSE,
-        C.SOFTWARE_PROPOSE,
-        C.ADMIN_ACCESS,
-        C.CONCEPT_EDIT,
-        C.REFLECTION_FILL,
-    },
-    # the principal may also approve them
-    "schulleitung_a": {
-        C.PLG_JOIN,
-        C.PLG_PROPOSE,
-        C.SOFTWARE_PROPOSE,
-        C.ADMIN_ACCESS,
-        C.CONCEPT_EDIT,
-        C.CONCEPT_APPROVE,
-        C.REFLECTION_FILL,
-        C.REFLECTION_APPROVE,
-    },
+    "plg_leitung": (_NETWORK | {C.PLG_LEAD}, set()),
+    # the SMZ curates and moderates the network, keeps the school list, appoints principals
+    "smz": (
+        _NETWORK
+        | {
+            C.PLG_LEAD,
+            C.PLG_CURATE,
+            C.PLG_MODERATE,
+            C.SCHOOLS_MANAGE,
+            C.PRINCIPALS_APPOINT,
+            C.ADMIN_ACCESS,
+        },
+        set(),
+    ),
+    # the media coordinator writes her school's concept and reflection, for her school only
+    "medienbeauftragte_a": (_NETWORK, {C.CONCEPT_EDIT, C.REFLECTION_FILL}),
+    # the principal also approves them and manages the school's people
+    "schulleitung_a": (
+        _NETWORK,
+        {C.CONCEPT_EDIT, C.CONCEPT_APPROVE, C.REFLECTION_FILL, C.REFLECTION_APPROVE, C.STAFF_MANAGE},
+    ),
     # the data-protection officer vets software and nothing else
-    "datenschutz": {C.ADMIN_ACCESS, C.SOFTWARE_REVIEW},
-    # the school board opens campaigns and reads the planning
-    "schultraeger": {C.ADMIN_ACCESS, C.REFLECTION_CAMPAIGN, C.PLANNING_READ},
-    # a superuser may everything
-    "admin_user": set(Capability),
+    "datenschutz": ({C.NETWORK_VIEW, C.ADMIN_ACCESS, C.SOFTWARE_REVIEW}, set()),
+    # the school board opens campaigns and reads the planning of every school
+    "schultraeger": ({C.NETWORK_VIEW, C.ADMIN_ACCESS, C.REFLECTION_CAMPAIGN, C.PLANNING_READ}, set()),
+    # a superuser may everything, at every school
+    "admin_user": (set(Capability) - SCHOOL_CAPABILITIES, set(SCHOOL_CAPABILITIES)),
 }
 
 
 @pytest.mark.parametrize("persona", sorted(EXPECTED))
-def test_capability_matrix(persona, request):
+def test_capability_matrix(persona, request, school_a, school_b):
     user = request.getfixturevalue(persona)
+    network, at_school_a = EXPECTED[persona]
     for capability in Capability:
-        expected = capability in EXPECTED[persona]
-        assert has_capability(user, capability) is expected, f"{persona} × {capability}"
-        assert user.has_perm(str(capability)) is expected, f"{persona} × {capability} via rules"
+        if capability in SCHOOL_CAPABILITIES:
+            expected_a = capability in at_school_a
+            expected_b = persona == "admin_user"
+            assert has_capability(user, capability, school=school_a) is expected_a, f"{persona} × {capability} at A"
+            assert has_capability(user, capability, school=school_b) is expected_b, f"{persona} × {capability} at B"
+            assert user.has_perm(str(capability), school_a) is expected_a, f"{persona} × {capability} via rules"
+            assert user.has_perm(str(capability), school_b) is expected_b, f"{persona} × {capability} B via rules"
+            if not user.is_superuser:
+                # without a school the rule cannot mean "at some school"
+                assert user.has_perm(str(capability)) is False
+        else:
+            expected = capability in network
+            assert has_capability(user, capability) is expected, f"{persona} × {capability}"
+            assert user.has_perm(str(capability)) is expected, f"{persona} × {capability} via rules"
+
+
+@pytest.mark.parametrize("capability", sorted(SCHOOL_CAPABILITIES))
+def test_school_bound_capability_asked_without_a_school_raises(capability, schulleitung_a):
+    with pytest.raises(SchoolRequired):
+        has_capability(schulleitung_a, capability)
+
+
+def test_no_city_wide_role_holds_a_school_bound_capability_except_administration():
+    for role, capabilities in ROLE_CAPABILITIES.items():
+        if role != Role.ADMINISTRATION:
+            assert not capabilities & SCHOOL_CAPABILITIES, role
 
 
 @pytest.mark.django_db
 def test_guest_has_no_capability():
     from django.contrib.auth.models import AnonymousUser
 
-    assert not any(has_capability(AnonymousUser(), capability) for capability in Capability)
+    assert not any(has_capability(AnonymousUser(), capability, school=1) for capability in Capability)
 
 
 @pytest.mark.parametrize("persona", [*sorted(EXPECTED), "guest"])
@@ -129,11 +156,12 @@ def test_made_up_capability_raises_for_everyone(persona, request):
         assert user.has_perm("plc.frobnicate") is False
 
 
-def test_deactivated_account_loses_every_capability(smz):
-    smz.is_active = False
-    smz.save()
+def test_deactivated_account_loses_every_capability(smz, schulleitung_a, school_a):
+    for user in (smz, schulleitung_a):
+        user.is_active = False
+        user.save()
 
-    assert not any(has_capability(smz, capability) for capability in Capability)
+        assert not any(has_capability(user, capability, school=school_a) for capability in Capability)
 
 
 def test_revoking_a_role_takes_effect_at_once(smz):

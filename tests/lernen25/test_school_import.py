@@ -162,8 +162,8 @@ class TestAdminImportScreen:
         assert response.status_code == 302
         assert "/admin/login/" in response["Location"]
 
-    def test_principal_sees_schools_but_may_not_import(self, client, schulleitung_a):
-        client.force_login(schulleitung_a)
+    def test_school_board_sees_schools_but_may_not_import(self, client, schultraeger):
+        client.force_login(schultraeger)
 
         assert client.get("/admin/schools/").status_code == 200
         assert "CSV importieren" not in client.get("/admin/schools/").content.decode()

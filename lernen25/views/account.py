@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from lernen25 import services
+from lernen25 import selectors, services
 from lernen25.errors import Refused
-from lernen25.forms import ProfileForm
+from lernen25.forms import ConfirmationRequestForm, ProfileForm
 
 
 @login_required
@@ -27,18 +28,56 @@ def profile_view(request):
                 messages.success(request, _("Your profile has been saved."))
                 return redirect("profile")
     else:
+        form = None
+    return _profile_page(request, form=form, status=400 if form is not None and form.errors else 200)
+
+
+def _profile_page(request, *, form=None, confirmation_form=None, status: int = 200):
+    profile = request.user.profile
+    if form is None:
         form = ProfileForm(
             initial={
                 "display_name": profile.display_name,
-                "schools": profile.schools.all(),
                 "subjects": profile.subjects.all(),
                 "email_notifications": profile.email_notifications,
                 "mention_digest": profile.mention_digest,
             }
         )
     return render(
-        request, "lernen25/profile.html", {"form": form, "profile": profile}, status=400 if form.errors else 200
+        request,
+        "lernen25/profile.html",
+        {
+            "form": form,
+            "profile": profile,
+            "functions": selectors.functions_of(request.user),
+            "confirmation_requests": selectors.confirmation_requests_of(request.user)[:10],
+            "confirmation_form": confirmation_form or ConfirmationRequestForm(prefix="confirm"),
+            "managed_schools": selectors.schools_managed_by(request.user)[:20],
+        },
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def request_confirmation_view(request):
+    """Ask a school to confirm the person as a teacher there."""
+    form = ConfirmationRequestForm(request.POST, prefix="confirm")
+    if form.is_valid():
+        try:
+            services.request_confirmation(
+                actor=request.user, school=form.cleaned_data["school"], message=form.cleaned_data["message"]
+            )
+        except Refused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("Your request has been sent to %(school)s. You will be notified of the decision.")
+                % {"school": form.cleaned_data["school"].name},
+            )
+            return redirect("profile")
+    return _profile_page(request, confirmation_form=form, status=400)
 
 
 @login_required

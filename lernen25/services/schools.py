@@ -1,4 +1,4 @@
-"""Writes of the core app: one function per user action.
+"""Schools: the CSV import (all rows or none).
 
 Each service checks who acts, writes in one transaction and records an audit event.
 It raises ``lernen25.errors.Refused`` with a German message and writes nothing when it
@@ -12,14 +12,13 @@ import io
 from dataclasses import dataclass, field
 
 from django import forms
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
-from lernen25.models import District, Profile, School, SchoolType
-from lernen25.roles import GROUP_NAMES, Capability, Role, forget_roles, has_capability
+from lernen25.models import District, School, SchoolType
+from lernen25.roles import Capability, has_capability
 
 # --- Schools: CSV import -------------------------------------------------------------------
 
@@ -203,60 +202,3 @@ def import_schools(*, actor, data: bytes, filename: str = "", system: bool = Fal
             updated=result.updated,
         )
     return result
-
-
-# --- Roles ---------------------------------------------------------------------------------
-
-
-def assign_role(*, actor, user, role: Role) -> None:
-    """Give ``user`` a role. Only people who manage roles (or a command, actor=None) may."""
-    if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
-        raise Refused(_("You may not assign roles."), RefusalKind.FORBIDDEN)
-    group = Group.objects.get(name=GROUP_NAMES[Role(role)])
-    with transaction.atomic():
-        user.groups.add(group)
-        audit.record("lernen25.role.assigned", actor=actor, target=user, role=str(role))
-    forget_roles(user)
-
-
-def revoke_role(*, actor, user, role: Role) -> None:
-    if actor is not None and not has_capability(actor, Capability.ROLES_MANAGE):
-        raise Refused(_("You may not revoke roles."), RefusalKind.FORBIDDEN)
-    group = Group.objects.get(name=GROUP_NAMES[Role(role)])
-    with transaction.atomic():
-        user.groups.remove(group)
-        audit.record("lernen25.role.revoked", actor=actor, target=user, role=str(role))
-    forget_roles(user)
-
-
-# --- Profiles ------------------------------------------------------------------------------
-
-
-def update_profile(
-    *,
-    actor,
-    profile: Profile,
-    display_name: str,
-    schools,
-    subjects,
-    email_notifications: bool,
-    mention_digest: bool = True,
-) -> Profile:
-    """Change a profile. Only its owner may; the audit keeps which schools were chosen."""
-    if actor.pk != profile.user_id:
-        raise Refused(_("You can only edit your own profile."), RefusalKind.FORBIDDEN)
-    with transaction.atomic():
-        profile.display_name = display_name.strip()
-        profile.email_notifications = email_notifications
-        profile.mention_digest = mention_digest
-        profile.full_clean(exclude=["user"])
-        profile.save(update_fields=["display_name", "email_notifications", "mention_digest"])
-        profile.schools.set(schools)
-        profile.subjects.set(subjects)
-        audit.record(
-            "lernen25.profile.updated",
-            actor=actor,
-            target=profile,
-            schools=sorted(school.number for school in schools),
-        )
-    return profile

@@ -23,15 +23,12 @@ from datetime import timedelta
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from lernen25.models import Profile
-from lernen25.roles import GROUP_NAMES
-from lernen25.roles import Role as SiteRole
+from lernen25.models import Affiliation, AffiliationSource, District, Profile, School, SchoolFunction, SchoolType
 from plc import models as plc_models
 from plc import services
 
@@ -54,9 +51,19 @@ def _create_users(count: int) -> list:
         for user in users:
             user.pk = ids[user.email]
     Profile.objects.bulk_create([Profile(user_id=user.pk) for user in users], batch_size=1000)
-    lehrkraft = Group.objects.get(name=GROUP_NAMES[SiteRole.LEHRKRAFT])
-    User.groups.through.objects.bulk_create(
-        [User.groups.through(user_id=user.pk, group_id=lehrkraft.pk) for user in users], batch_size=1000
+    # Confirmed teachers of one benchmark school (a school function, not a group).
+    school, _created = School.objects.get_or_create(
+        number="199999",
+        defaults={"name": "Benchmark-Schule", "school_type": SchoolType.GESAMTSCHULE, "district": District.MITTE},
+    )
+    Affiliation.objects.bulk_create(
+        [
+            Affiliation(
+                user_id=user.pk, school=school, function=SchoolFunction.LEHRKRAFT, source=AffiliationSource.GRANTED
+            )
+            for user in users
+        ],
+        batch_size=1000,
     )
     EmailAddress.objects.bulk_create(
         [EmailAddress(user_id=user.pk, email=user.email, verified=True, primary=True) for user in users],

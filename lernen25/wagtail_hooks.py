@@ -13,14 +13,15 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import HeaderButton
+from wagtail.admin.widgets.button import HeaderButton, MenuItem
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from lernen25 import services
+from lernen25 import selectors, services
 from lernen25.errors import Refused
-from lernen25.forms import SchoolImportForm
+from lernen25.forms import GrantFunctionForm, SchoolImportForm
 from lernen25.models import AuditEvent, School, Subject
+from lernen25.permissions import grantable_functions, may_view_people
 from lernen25.roles import Capability, has_capability
 
 
@@ -30,6 +31,14 @@ class SchoolIndexView(IndexView):
         buttons = super().header_buttons
         if has_capability(self.request.user, Capability.SCHOOLS_MANAGE):
             buttons.append(HeaderButton(_("Import CSV"), url=reverse("schools:import"), icon_name="upload"))
+        return buttons
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if may_view_people(self.request.user, instance):
+            buttons.append(
+                MenuItem(_("People"), url=reverse("schools:people", args=[instance.pk]), icon_name="group", priority=5)
+            )
         return buttons
 
 
@@ -49,7 +58,54 @@ class SchoolViewSet(ModelViewSet):
     inspect_view_enabled = True
 
     def get_urlpatterns(self):
-        return [*super().get_urlpatterns(), path("import/", self.import_view, name="import")]
+        return [
+            *super().get_urlpatterns(),
+            path("import/", self.import_view, name="import"),
+            path("<int:pk>/people/", self.people_view, name="people"),
+        ]
+
+    def people_view(self, request, pk: int):
+        """A school's people in the admin: the same list, grants and services as the principal's page."""
+        from django.shortcuts import get_object_or_404
+
+        school = get_object_or_404(School, pk=pk)
+        if not may_view_people(request.user, school):
+            raise PermissionDenied(_("Only the school's principals, the SMZ and administrators see its people."))
+        functions = grantable_functions(request.user, school)
+        form = GrantFunctionForm(request.POST or None, functions=functions)
+        if request.method == "POST" and form.is_valid():
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+            if user is None:
+                form.add_error("email", _("Nobody has signed up to Lernen 25 with this address yet."))
+            else:
+                try:
+                    services.grant_function(
+                        actor=request.user, user=user, school=school, function=form.cleaned_data["function"]
+                    )
+                except Refused as refusal:
+                    form.add_error(None, refusal.message)
+                else:
+                    messages.success(
+                        request, _("%(name)s has been granted the function.") % {"name": user.display_name}
+                    )
+                    return redirect("schools:people", pk=school.pk)
+        return TemplateResponse(
+            request,
+            "lernen25/admin/school_people.html",
+            {
+                "school": school,
+                "staff": selectors.staff_of(school)[:500],
+                "pending": selectors.pending_confirmations_for(school),
+                "grantable": functions,
+                "may_decide": has_capability(request.user, Capability.STAFF_MANAGE, school=school),
+                "form": form,
+                "index_url": reverse(self.get_url_name("index")),
+                "site_url": reverse("school_people", kwargs={"number": school.number}),
+            },
+            status=400 if form.errors else 200,
+        )
 
     def import_view(self, request):
         """Upload a CSV; all rows are imported, or none and every bad row is listed."""

@@ -19,9 +19,7 @@ FIRST_MESSAGE = "Ich fange an: Wir testen **Lernpfade** mit der Tablet-Klasse."
 def seed() -> None:
     from allauth.account.models import EmailAddress
 
-    from lernen25.models import School, User
-    from lernen25.roles import Role
-    from lernen25.services import assign_role
+    from lernen25.models import Affiliation, AffiliationSource, School, SchoolFunction, User
     from plc import discussion, services
     from plc.models import PlgKind, Visibility
 
@@ -30,8 +28,9 @@ def seed() -> None:
     for member in MEMBERS:
         user = User.objects.create_user(password=PASSWORD, **member)
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        user.profile.schools.add(school)
-        assign_role(actor=None, user=user, role=Role.LEHRKRAFT)
+        Affiliation.objects.create(
+            user=user, school=school, function=SchoolFunction.LEHRKRAFT, source=AffiliationSource.GRANTED
+        )
         people.append(user)
     lead, member = people
     plg = services.create_plg(

@@ -10,7 +10,7 @@ import os
 
 from allauth.account.models import EmailAddress
 
-from lernen25.models import District, School, SchoolType, User
+from lernen25.models import Affiliation, AffiliationSource, District, School, SchoolFunction, SchoolType, User
 from lernen25.roles import Role
 from lernen25.services import assign_role
 
@@ -34,6 +34,12 @@ for persona in json.loads(os.environ["BROWSER_PERSONAS"]):
         last_name=persona["last_name"],
     )
     EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    user.profile.schools.add(schools[persona["school"]])
-    assign_role(actor=None, user=user, role=Role(persona["role"]))
+    # "role" is a school function at the persona's school, or a city-wide role (then also Lehrkraft there).
+    function = persona["role"] if persona["role"] in SchoolFunction.values else SchoolFunction.LEHRKRAFT
+    if persona["school"]:
+        Affiliation.objects.create(
+            user=user, school=schools[persona["school"]], function=function, source=AffiliationSource.GRANTED
+        )
+    if persona["role"] in Role.values:
+        assign_role(actor=None, user=user, role=Role(persona["role"]))
     print(f"persona {user.email}")

@@ -15,7 +15,7 @@ REQUEST_TITLE = "Robotik mit Calliope"
 def seed() -> None:
     from allauth.account.models import EmailAddress
 
-    from lernen25.models import School, User
+    from lernen25.models import Affiliation, AffiliationSource, School, SchoolFunction, User
     from lernen25.roles import Role
     from lernen25.services import assign_role
     from plc import services
@@ -25,8 +25,14 @@ def seed() -> None:
     for key, person, number in (("lead", LEAD, "165432"), ("teacher", TEACHER, "187654")):
         user = User.objects.create_user(password=PASSWORD, **person)
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        user.profile.schools.add(School.objects.get(number=number))
-        assign_role(actor=None, user=user, role=Role.PLG_LEITUNG if key == "lead" else Role.LEHRKRAFT)
+        Affiliation.objects.create(
+            user=user,
+            school=School.objects.get(number=number),
+            function=SchoolFunction.LEHRKRAFT,
+            source=AffiliationSource.GRANTED,
+        )
+        if key == "lead":
+            assign_role(actor=None, user=user, role=Role.PLG_LEITUNG)
         people[key] = user
     for title, visibility, kind in (
         (OPEN_TITLE, Visibility.OPEN, PlgKind.LESSON_DEVELOPMENT),

@@ -55,9 +55,8 @@ def assert_refused(django_capture_on_commit_callbacks):
 
     def check(service, message: str, kind: RefusalKind, /, **kwargs) -> Refused:
         before, mails_before = _counts(), len(mail.outbox)
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with pytest.raises(Refused) as caught:
-                service(**kwargs)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Refused) as caught:
+            service(**kwargs)
         assert str(caught.value.message) == message
         assert caught.value.kind == kind
         assert _counts() == before, f"{service.__name__} wrote although it refused"

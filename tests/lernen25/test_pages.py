@@ -125,23 +125,24 @@ def test_profile_is_saved_and_audited(client, lehrkraft_a, school_b):
     assert response.status_code == 302
     lehrkraft_a.refresh_from_db()
     assert lehrkraft_a.display_name == "Frau Lehmann"
-    assert list(lehrkraft_a.profile.schools.all()) == [school_b]
+    # a school cannot be chosen in the profile: the functions stay what the schools granted
+    assert [a.school.number for a in lehrkraft_a.affiliations.all()] == ["165432"]
     assert list(lehrkraft_a.profile.subjects.all()) == [deutsch]
     assert lehrkraft_a.profile.email_notifications is False
     assert "Ihr Profil wurde gespeichert." in client.get("/profil/").content.decode()
     assert AuditEvent.objects.filter(action="lernen25.profile.updated", actor=lehrkraft_a).exists()
 
 
-def test_profile_with_an_unknown_school_shows_an_error_and_changes_nothing(client, lehrkraft_a, school_a):
+def test_profile_with_an_unknown_subject_shows_an_error_and_changes_nothing(client, lehrkraft_a, school_a):
     client.force_login(lehrkraft_a)
 
-    response = client.post("/profil/", {"display_name": "X", "schools": ["999999"], "email_notifications": "on"})
+    response = client.post("/profil/", {"display_name": "X", "subjects": ["999999"], "email_notifications": "on"})
 
     assert response.status_code == 400
     assert "Bitte prüfen Sie Ihre Eingaben." in response.content.decode()
     lehrkraft_a.refresh_from_db()
     assert lehrkraft_a.profile.display_name == ""
-    assert list(lehrkraft_a.profile.schools.all()) == [school_a]
+    assert list(lehrkraft_a.affiliations.values_list("school", flat=True)) == [school_a.pk]
 
 
 def test_profile_needs_sign_in(client, db):

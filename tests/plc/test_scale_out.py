@@ -47,7 +47,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.test import Client
 
-from lernen25.models import District, School, SchoolType, User
+from lernen25.models import Affiliation, District, School, SchoolType, User
 from lernen25.roles import Role
 from lernen25.services import assign_role
 from plc import discussion, services
@@ -61,8 +61,9 @@ school = School.objects.create(
 def person(email, first_name, last_name, role):
     user = User.objects.create_user(email=email, password=None, first_name=first_name, last_name=last_name)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    user.profile.schools.add(school)
-    assign_role(actor=None, user=user, role=role)
+    Affiliation.objects.create(user=user, school=school, function="lehrkraft", source="granted")
+    if role is not None:
+        assign_role(actor=None, user=user, role=role)
     return user
 
 def session(user):
@@ -71,7 +72,7 @@ def session(user):
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 lead = person("lena.leitung@schule-a.de", "Lena", "Leitner", Role.PLG_LEITUNG)
-member = person("anna.lehrerin@schule-a.de", "Anna", "Lehmann", Role.LEHRKRAFT)
+member = person("anna.lehrerin@schule-a.de", "Anna", "Lehmann", None)
 plg = services.create_plg(
     actor=None, system=True, title="Zwei Prozesse", kind=PlgKind.LESSON_DEVELOPMENT,
     visibility=Visibility.CLOSED, leads=[lead], notify_leads=False,

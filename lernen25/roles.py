@@ -177,6 +177,11 @@ ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
         "lernen25.change_user",
         "auth.view_group",
         "auth.change_group",
+        # The schools' own sign-ons (sso.SchoolSignOn).
+        "sso.view_schoolsignon",
+        "sso.add_schoolsignon",
+        "sso.change_schoolsignon",
+        "sso.delete_schoolsignon",
     ],
 }
 

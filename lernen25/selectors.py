@@ -10,7 +10,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from lernen25.models import Affiliation, ConfirmationRequest, ConfirmationStatus, School, SchoolFunction
-from lernen25.roles import Capability, school_ids_with
+from lernen25.roles import Capability, grants_of, school_ids_with
 
 
 @dataclass
@@ -19,7 +19,7 @@ class HomeFeed:
 
     schools: list = field(default_factory=list)
     new_colleagues: list = field(default_factory=list)
-    profile_incomplete: bool = False
+    is_guest: bool = False  # signed up, confirmed by no school and without a city-wide role
     my_plgs: list = field(default_factory=list)
     featured_plgs: list = field(default_factory=list)
     meetings: list = field(default_factory=list)
@@ -119,7 +119,7 @@ def home_feed_for(user, *, days: int = 30, limit: int = 8) -> HomeFeed | None:
     return HomeFeed(
         schools=schools,
         new_colleagues=list(colleagues),
-        profile_incomplete=not schools,
+        is_guest=grants_of(user).is_guest,
         my_plgs=list(plc_selectors.plgs_of(user)[:limit]),
         featured_plgs=plc_selectors.featured_plgs_for(user),
         meetings=plc_selectors.upcoming_meetings_of(user),

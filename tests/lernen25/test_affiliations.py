@@ -651,3 +651,32 @@ def test_guest_asks_for_confirmation_from_the_profile(client, signed_up, school_
     again = client.post("/profil/bestaetigung/", {"confirm-school": school_a.pk})
     assert again.status_code == 400
     assert "wartet noch auf eine Entscheidung" in again.content.decode()
+
+
+# --- The same in the Wagtail admin -------------------------------------------------------------
+
+
+def test_admin_people_screen_lists_and_appoints_a_principal(client, smz, colleague, lehrkraft_a, school_a):
+    client.force_login(smz)
+    url = f"/admin/schools/{school_a.pk}/people/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Anna Lehmann" in page.content.decode()
+    assert f"/admin/schools/{school_a.pk}/people/" in client.get("/admin/schools/").content.decode()
+
+    response = client.post(url, {"email": colleague.email, "function": "schulleitung"})
+
+    assert response.status_code == 302
+    assert Affiliation.objects.active().get(user=colleague).function == F.SCHULLEITUNG
+    assert event("lernen25.affiliation.granted").actor == smz
+
+
+def test_admin_people_screen_refuses_a_principal_of_another_school(client, schulleitung_b, school_a):
+    client.force_login(schulleitung_b)
+
+    response = client.get(f"/admin/schools/{school_a.pk}/people/")
+
+    # principals have no admin access at all: Wagtail refuses before the view
+    assert response.status_code in (302, 403)
+    assert not Affiliation.objects.filter(school=school_a, granted_by=schulleitung_b).exists()

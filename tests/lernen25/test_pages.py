@@ -49,13 +49,13 @@ def test_teacher_home_shows_what_is_new_for_them(client, lehrkraft_a, school_a):
     assert "Gesamtschule Meiderich" in page
 
 
-def test_home_asks_a_teacher_without_school_to_complete_the_profile(client, roles):
-    user = UserFactory()
-    client.force_login(user)
+def test_home_tells_a_guest_to_ask_a_school_for_confirmation(client, signed_up, lehrkraft_a, smz):
+    client.force_login(signed_up)
+    assert "Noch von keiner Schule bestätigt" in client.get("/").content.decode()
 
-    page = client.get("/").content.decode()
-
-    assert "Vervollständigen Sie Ihr Profil" in page
+    for confirmed in (lehrkraft_a, smz):  # a school's teacher, or a city-wide role: no such hint
+        client.force_login(confirmed)
+        assert "Noch von keiner Schule bestätigt" not in client.get("/").content.decode()
 
 
 @pytest.mark.django_db

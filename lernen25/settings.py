@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "lernen25",
     "frontend",
     "plc",
+    "sso",
     "medienkonzepte",
     "software_catalog",
     "daphne",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "lernen25.csp.SiteCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "lernen25.mfa.MfaGateMiddleware",  # the powerful without a second factor: no admin, a banner elsewhere
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -253,12 +255,19 @@ ACCOUNT_RATE_LIMITS = {
 # Behind a reverse proxy, the number of proxies that add X-Forwarded-For (0: none).
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# After sign-in, the powerful are led to set up TOTP; they cannot switch it off (lernen25.adapters).
+ACCOUNT_ADAPTER = "lernen25.adapters.AccountAdapter"
+MFA_ADAPTER = "lernen25.adapters.MFAAdapter"
 USERSESSIONS_TRACK_ACTIVITY = True
 SOCIALACCOUNT_ONLY = False
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Never sign in to, or connect, an existing account only because the provider names its e-mail address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+# One OpenID Connect provider per school, configured in the Wagtail admin (sso.SchoolSignOn).
+SOCIALACCOUNT_ADAPTER = "sso.adapter.SocialAccountAdapter"
 
-# School single sign-on (OpenID Connect, e.g. IServ), off unless OIDC_SERVER_URL is set.
+# One more OpenID Connect provider from the environment, off unless OIDC_SERVER_URL is set. It signs
+# people in but confirms no school function: the schools' own sign-ons (sso.SchoolSignOn) do that.
 OIDC_SERVER_URL = env_url("OIDC_SERVER_URL", {"https", "http"})
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if OIDC_SERVER_URL:
@@ -333,6 +342,9 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "odt", "ods", "odp", "txt", "csv", "png", "jpg", "jpeg"]
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatar requests to a third party (DSGVO, strict CSP)
 WAGTAIL_PASSWORD_RESET_ENABLED = False  # one reset flow for everyone: allauth's
+# One sign-in for everyone, allauth's (with the second factor); Wagtail's login pages redirect there.
+WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"  # private pages send guests to allauth, not /_util/login/
 
 # --- Security headers -------------------------------------------------------------------
 

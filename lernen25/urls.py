@@ -1,20 +1,45 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lernen25 import health, views
+from lernen25 import health, mfa, views
+
+
+class SchoolNumberConverter:
+    """A Schulnummer: exactly six digits (anything else is no URL of ours: 404)."""
+
+    regex = r"[0-9]{6}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(SchoolNumberConverter, "schulnummer")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("profil/", views.profile_view, name="profile"),
+    path("profil/bestaetigung/", views.request_confirmation_view, name="request_confirmation"),
+    path("schulen/<schulnummer:number>/personen/", views.school_people_view, name="school_people"),
+    path("schulen/<schulnummer:number>/personen/vergeben/", views.school_grant_view, name="school_grant"),
+    path("schulen/<schulnummer:number>/personen/<int:pk>/entziehen/", views.school_revoke_view, name="school_revoke"),
+    path("schulen/<schulnummer:number>/anfragen/<int:pk>/entscheiden/", views.school_decide_view, name="school_decide"),
+    path("schulen/<schulnummer:number>/e-mail-domain/", views.school_domain_view, name="school_domain"),
     path("benachrichtigungen/", views.notifications_view, name="notifications"),
     path("", include("plc.urls")),
+    # Every sign-in goes through allauth (second factor included): the admins' own login pages redirect.
+    path("admin/login/", mfa.sign_in_door),
+    path("django-admin/login/", mfa.sign_in_door),
+    path("_util/login/", mfa.sign_in_door),  # Wagtail's login for private pages
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("dokumente/", include(wagtaildocs_urls)),

@@ -7,100 +7,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lernen25', '0006_profile_mention_digest'),
+        ("lernen25", "0006_profile_mention_digest"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Affiliation',
+            name="Affiliation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('function', models.CharField(choices=[('lehrkraft', 'Teacher'), ('medienbeauftragte', 'Media coordinator'), ('schulleitung', 'Principal')], max_length=32, verbose_name='Function')),
-                ('source', models.CharField(choices=[('granted', 'Granted'), ('request', 'Confirmed on request'), ('email_domain', 'School e-mail address'), ('sso', 'School sign-on'), ('migration', 'Taken over from the former roles')], max_length=32, verbose_name='Source')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='Granted at')),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='Revoked at')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "function",
+                    models.CharField(
+                        choices=[
+                            ("lehrkraft", "Teacher"),
+                            ("medienbeauftragte", "Media coordinator"),
+                            ("schulleitung", "Principal"),
+                        ],
+                        max_length=32,
+                        verbose_name="Function",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("granted", "Granted"),
+                            ("request", "Confirmed on request"),
+                            ("email_domain", "School e-mail address"),
+                            ("sso", "School sign-on"),
+                            ("migration", "Taken over from the former roles"),
+                        ],
+                        max_length=32,
+                        verbose_name="Source",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="Granted at")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="Revoked at")),
             ],
             options={
-                'verbose_name': 'School function',
-                'verbose_name_plural': 'School functions',
-                'ordering': ['school__name', 'function', '-granted_at'],
+                "verbose_name": "School function",
+                "verbose_name_plural": "School functions",
+                "ordering": ["school__name", "function", "-granted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ConfirmationRequest',
+            name="ConfirmationRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.TextField(blank=True, max_length=1000, verbose_name='Message to the principal')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Confirmed'), ('declined', 'Declined')], default='pending', max_length=16, verbose_name='Status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("message", models.TextField(blank=True, max_length=1000, verbose_name="Message to the principal")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("accepted", "Confirmed"), ("declined", "Declined")],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="Status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'Confirmation request',
-                'verbose_name_plural': 'Confirmation requests',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "Confirmation request",
+                "verbose_name_plural": "Confirmation requests",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='school',
-            name='staff_email_domain',
-            field=models.CharField(blank=True, help_text='E.g. schule-xyz.de. A verified address in this domain confirms the person as a teacher of this school.', max_length=253, verbose_name='Staff e-mail domain'),
+            model_name="school",
+            name="staff_email_domain",
+            field=models.CharField(
+                blank=True,
+                help_text="E.g. schule-xyz.de. A verified address in this domain confirms the person as a teacher of this school.",
+                max_length=253,
+                verbose_name="Staff e-mail domain",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.UniqueConstraint(condition=models.Q(('staff_email_domain', ''), _negated=True), fields=('staff_email_domain',), name='school_staff_email_domain_unique'),
+            model_name="school",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("staff_email_domain", ""), _negated=True),
+                fields=("staff_email_domain",),
+                name="school_staff_email_domain_unique",
+            ),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='granted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="affiliation",
+            name="granted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='revoked_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="affiliation",
+            name="revoked_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='school',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to='lernen25.school', verbose_name='School'),
+            model_name="affiliation",
+            name="school",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="affiliations",
+                to="lernen25.school",
+                verbose_name="School",
+            ),
         ),
         migrations.AddField(
-            model_name='affiliation',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affiliations', to=settings.AUTH_USER_MODEL),
+            model_name="affiliation",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="affiliations", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='confirmationrequest',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="confirmationrequest",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='confirmationrequest',
-            name='school',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmation_requests', to='lernen25.school', verbose_name='School'),
+            model_name="confirmationrequest",
+            name="school",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="confirmation_requests",
+                to="lernen25.school",
+                verbose_name="School",
+            ),
         ),
         migrations.AddField(
-            model_name='confirmationrequest',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmation_requests', to=settings.AUTH_USER_MODEL),
+            model_name="confirmationrequest",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="confirmation_requests",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='affiliation',
-            index=models.Index(condition=models.Q(('revoked_at__isnull', True)), fields=['school', 'function'], name='affiliation_active_by_school'),
+            model_name="affiliation",
+            index=models.Index(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=["school", "function"],
+                name="affiliation_active_by_school",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='affiliation',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('user', 'school', 'function'), name='affiliation_one_active_per_function'),
+            model_name="affiliation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("user", "school", "function"),
+                name="affiliation_one_active_per_function",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='affiliation',
-            constraint=models.CheckConstraint(condition=models.Q(('function__in', ['lehrkraft', 'medienbeauftragte', 'schulleitung'])), name='affiliation_function_known'),
+            model_name="affiliation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("function__in", ["lehrkraft", "medienbeauftragte", "schulleitung"])),
+                name="affiliation_function_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='confirmationrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('user', 'school'), name='confirmation_request_one_pending'),
+            model_name="confirmationrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("user", "school"),
+                name="confirmation_request_one_pending",
+            ),
         ),
     ]

@@ -141,6 +141,7 @@ def test_guest_has_no_capability():
     assert not any(has_capability(AnonymousUser(), capability, school=1) for capability in Capability)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("persona", [*sorted(EXPECTED), "guest"])
 def test_made_up_capability_raises_for_everyone(persona, request):
     user = request.getfixturevalue(persona) if persona != "guest" else None

@@ -158,11 +158,11 @@ class TestAdminImportScreen:
 
         response = client.get(self.url)
 
-        # no admin access at all: Wagtail sends them to its login page
-        assert response.status_code == 302
-        assert "/admin/login/" in response["Location"]
+        # signed in, but no admin access at all: refused with a German page (lernen25.mfa), no sign-in loop
+        assert response.status_code == 403
+        assert "Ihr Konto hat keinen Zugang zur Verwaltung." in response.content.decode()
 
-    def test_school_board_sees_schools_but_may_not_import(self, client, schultraeger):
+    def test_school_board_sees_schools_but_may_not_import(self, client, schultraeger, school_a):
         client.force_login(schultraeger)
 
         assert client.get("/admin/schools/").status_code == 200

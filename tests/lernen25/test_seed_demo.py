@@ -7,6 +7,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -15,8 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lernen25.demo import DEMO_ACCOUNTS, SIZES, plan_demo
-from lernen25.models import AuditEvent, District, Profile, School, SchoolType
-from lernen25.roles import GROUP_NAMES, Role
+from lernen25.mfa import DEMO_TOTP_SECRETS
+from lernen25.models import Affiliation, AuditEvent, District, Profile, School, SchoolFunction, SchoolType
+from lernen25.roles import GROUP_NAMES, Role, mfa_pending, requires_mfa
 
 User = get_user_model()
 SMALL = ("--schools", "12", "--teachers", "30")
@@ -30,12 +32,19 @@ def seed(*args: str) -> str:
 
 
 def table_rows(output: str) -> dict[str, list[str]]:
-    """The printed account table as {e-mail: [role, e-mail, password, school]}."""
+    """The printed account table as {e-mail: [role, e-mail, password, school, TOTP secret]}.
+
+    Cells are cut at the columns of the dashes under the header, so empty cells keep their place.
+    """
+    lines = output.splitlines()
+    rule = next(index for index, line in enumerate(lines) if re.fullmatch(r"-+(  -+)+", line))
+    spans = [match.span() for match in re.finditer(r"-+", lines[rule])]
     rows = {}
-    for line in output.splitlines():
-        cells = re.split(r"\s{2,}", line.strip())
-        if len(cells) >= 3 and "@demo.lernen25.test" in cells[1]:
-            rows[cells[1]] = cells
+    for line in lines[rule + 1 :]:
+        if "@demo.lernen25.test" not in line:
+            break
+        cells = [line[start:end].strip() for start, end in spans[:-1]] + [line[spans[-1][0] :].strip()]
+        rows[cells[1]] = cells
     return rows
 
 
@@ -48,12 +57,13 @@ def counts() -> dict[str, int]:
         "users": User.objects.count(),
         "profiles": Profile.objects.count(),
         "schools": School.objects.count(),
-        "profile_schools": Profile.schools.through.objects.count(),
+        "affiliations": Affiliation.objects.count(),
         "profile_subjects": Profile.subjects.through.objects.count(),
         "memberships": User.groups.through.objects.count(),
         "emails": EmailAddress.objects.count(),
         "audit": AuditEvent.objects.count(),
         "groups": Group.objects.count(),
+        "authenticators": Authenticator.objects.count(),
     }
 
 
@@ -99,7 +109,7 @@ def test_defaults_give_about_forty_schools_and_a_hundred_twenty_teachers():
 
     assert School.objects.count() == 40
     assert demo_teachers().count() == 120
-    assert "40 schools, 120 teachers, 8 demo accounts" in output
+    assert f"40 schools, 120 teachers, {len(DEMO_ACCOUNTS)} demo accounts" in output
 
 
 @pytest.mark.django_db
@@ -130,12 +140,69 @@ def test_demo_admin_is_the_administration_account_and_a_staff_superuser():
 
 
 @pytest.mark.django_db
+def test_accounts_that_need_a_second_factor_have_the_documented_totp_secret_and_recovery_codes():
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from tests.factories import totp_code
+
+    output = seed(*SMALL)
+    rows = table_rows(output)
+
+    needing = {account.email for account in DEMO_ACCOUNTS if requires_mfa(User.objects.get(email=account.email))}
+    assert (
+        needing
+        == set(DEMO_TOTP_SECRETS)
+        == {
+            "smz@demo.lernen25.test",
+            "datenschutz@demo.lernen25.test",
+            "schultraeger@demo.lernen25.test",
+            "admin@demo.lernen25.test",
+            "schulleitung@demo.lernen25.test",
+        }
+    )
+    for email, secret in DEMO_TOTP_SECRETS.items():
+        user = User.objects.get(email=email)
+        assert not mfa_pending(user)
+        assert set(Authenticator.objects.filter(user=user).values_list("type", flat=True)) == {
+            Authenticator.Type.TOTP,
+            Authenticator.Type.RECOVERY_CODES,
+        }
+        totp = TOTP(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP))
+        assert totp.validate_code(totp_code(secret))
+        assert rows[email][4] == secret
+    for account in DEMO_ACCOUNTS:
+        if account.email not in DEMO_TOTP_SECRETS:
+            assert rows[account.email][4] == ""
+            assert not Authenticator.objects.filter(user__email=account.email).exists()
+    assert "authenticator app" in output
+
+
+def test_demo_totp_secrets_are_distinct_base32_of_32_characters():
+    secrets = list(DEMO_TOTP_SECRETS.values())
+    assert len(set(secrets)) == len(secrets)
+    for secret in secrets:
+        assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+
+
+@pytest.mark.django_db
+def test_second_run_prints_the_secret_while_the_authenticator_still_uses_it():
+    seed(*SMALL)
+    Authenticator.objects.filter(user__email="datenschutz@demo.lernen25.test").delete()
+
+    rows = table_rows(seed(*SMALL))
+
+    assert rows["smz@demo.lernen25.test"][4] == DEMO_TOTP_SECRETS["smz@demo.lernen25.test"]
+    assert rows["datenschutz@demo.lernen25.test"][4] == "(changed since the demo data was loaded)"
+
+
+@pytest.mark.django_db
 def test_demo_teachers_sign_in_with_the_same_password():
     seed(*SMALL)
 
     teacher = demo_teachers().order_by("pk").last()
     assert authenticate(email=teacher.email, password="Lernen25-Demo!") == teacher
-    assert set(teacher.groups.values_list("name", flat=True)) == {GROUP_NAMES[Role.LEHRKRAFT]}
+    assert not teacher.groups.exists()
+    assert set(teacher.affiliations.active().values_list("function", flat=True)) == {SchoolFunction.LEHRKRAFT}
     # One hash for everyone: PBKDF2 once, not 6,000 times.
     assert demo_teachers().values("password").distinct().count() == 1
 
@@ -169,11 +236,11 @@ def test_teachers_belong_to_the_school_of_their_address_and_have_two_subjects():
     for teacher in demo_teachers().select_related("profile"):
         match = TEACHER_EMAIL.match(teacher.email)
         assert match, teacher.email
-        numbers = set(teacher.profile.schools.values_list("number", flat=True))
+        numbers = set(teacher.affiliations.active().values_list("school__number", flat=True))
         assert match.group(1) in numbers
         assert teacher.profile.subjects.count() == 2
     # With at least as many teachers as schools, every school has a teacher on the network.
-    assert not School.objects.filter(profiles__isnull=True).exists()
+    assert not School.objects.filter(affiliations__isnull=True).exists()
 
 
 @pytest.mark.django_db
@@ -183,9 +250,10 @@ def test_school_bound_demo_accounts_share_the_demo_school_and_the_others_have_no
     demo_school = School.objects.get(number=plan_demo(schools=12, teachers=30).demo_school.number)
     assert demo_school.school_type == SchoolType.GESAMTSCHULE
     for account in DEMO_ACCOUNTS:
-        schools = list(User.objects.get(email=account.email).profile.schools.all())
-        assert schools == ([demo_school] if account.at_school else [])
+        held = list(User.objects.get(email=account.email).affiliations.active().values_list("school", "function"))
+        assert held == ([(demo_school.pk, account.function)] if account.at_school else [])
     assert table_rows(output)["lehrkraft@demo.lernen25.test"][3] == demo_school.name
+    assert table_rows(output)["gast@demo.lernen25.test"][3] == ""
 
 
 @pytest.mark.django_db

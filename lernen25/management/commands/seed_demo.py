@@ -50,10 +50,18 @@ class Command(BaseCommand):
 
     def _print_accounts(self, report: demo.SeedReport) -> None:
         password = report.password or "(changed since the demo data was loaded)"
-        header = ("Role", "E-mail", "Password", "School")
-        rows = [(row.label, row.email, password, row.school) for row in report.accounts]
+        header = ("Role", "E-mail", "Password", "School", "TOTP secret")
+        rows = [(row.label, row.email, password, row.school, row.totp_secret) for row in report.accounts]
         widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
         self.stdout.write("")
         for line in [header, tuple("-" * width for width in widths), *rows]:
             self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip())
         self.stdout.write("")
+        if any(row.totp_secret for row in report.accounts):
+            self.stdout.write(
+                "Accounts with a TOTP secret sign in with a second factor: enter the secret in an authenticator app "
+                "(time-based, 6 digits, 30 s), or print the current code with\n"
+                '  python manage.py shell -c "import time; from allauth.mfa.totp.internal.auth import hotp_value as h; '
+                "print('%06d' % h('SECRET', int(time.time()) // 30))\""
+            )
+            self.stdout.write("")

@@ -97,6 +97,12 @@ def school_revoke_view(request, number: str, pk: int):
     """Confirm, then end a function; the person is notified."""
     school = _school_for(request, number)
     affiliation = get_object_or_404(Affiliation.objects.active().select_related("user__profile"), pk=pk, school=school)
+    if affiliation.function not in grantable_functions(request.user, school):
+        raise PermissionDenied(
+            _("Only the SMZ and administrators may remove principals.")
+            if affiliation.function == SchoolFunction.SCHULLEITUNG
+            else _("You may not revoke functions at %(school)s.") % {"school": school.name}
+        )
     if request.method == "POST":
         try:
             services.revoke_function(actor=request.user, affiliation=affiliation)
@@ -109,12 +115,6 @@ def school_revoke_view(request, number: str, pk: int):
             % {"function": affiliation.get_function_display(), "name": affiliation.user.display_name},
         )
         return redirect("school_people", number=school.number)
-    if affiliation.function not in grantable_functions(request.user, school):
-        raise PermissionDenied(
-            _("Only the SMZ and administrators may remove principals.")
-            if affiliation.function == SchoolFunction.SCHULLEITUNG
-            else _("You may not revoke functions at %(school)s.") % {"school": school.name}
-        )
     return render(
         request,
         "plc/confirm.html",
@@ -139,6 +139,8 @@ def school_decide_view(request, number: str, pk: int):
     """Confirm or decline a person's request to be confirmed as a teacher of the school."""
     school = _school_for(request, number)
     confirmation = get_object_or_404(ConfirmationRequest.objects.select_related("user__profile"), pk=pk, school=school)
+    if not has_capability(request.user, Capability.STAFF_MANAGE, school=school):
+        raise PermissionDenied(_("You may not decide requests to %(school)s.") % {"school": school.name})
     decision = request.POST.get("decision")
     if decision not in ("accept", "decline"):
         messages.error(request, _("Please choose to confirm or to decline."))

@@ -22,10 +22,20 @@ def test_teacher_changes_display_name_and_sees_it_in_header(page, live_server_in
     audit_page(page, "profile-saved")
 
 
-def test_school_list_on_profile_does_not_cover_the_subjects(page, live_server_info, sign_in):
+def test_profile_shows_the_granted_school_and_offers_no_school_to_choose(page, live_server_info, sign_in):
     sign_in(page, live_server_info.personas["teacher"])
     page.goto("/profil/")
 
-    schools = page.get_by_label("Schulen").bounding_box()
+    # the school is a function the school granted, shown read-only beside the form
+    expect(page.get_by_role("complementary")).to_contain_text("Gesamtschule Meiderich: Lehrkraft")
+    profile_form = (
+        page.get_by_role("main").locator("form").filter(has=page.get_by_role("button", name="Profil speichern"))
+    )
+    expect(profile_form.get_by_label("Schulen")).to_have_count(0)
+    # asking another school stays possible, and its fields do not cover the profile's subjects
+    page.get_by_text("Bestätigung durch eine Schule anfragen").click()
+    school = page.get_by_label("Schule", exact=True).bounding_box()
     subjects = page.get_by_role("group", name="Fächer").bounding_box()
-    assert schools["y"] + schools["height"] <= subjects["y"], f"Schulen {schools} overlaps Fächer {subjects}"
+    overlap_x = school["x"] < subjects["x"] + subjects["width"] and subjects["x"] < school["x"] + school["width"]
+    overlap_y = school["y"] < subjects["y"] + subjects["height"] and subjects["y"] < school["y"] + school["height"]
+    assert not (overlap_x and overlap_y), f"Schule {school} overlaps Fächer {subjects}"

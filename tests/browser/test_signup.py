@@ -45,4 +45,7 @@ def test_teacher_signs_up_and_verifies_email(page, live_server_info, audit_page)
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text=re.compile(rf"{re.escape(address)} bestätigt"))).to_be_visible()
     expect(page.get_by_role("banner")).to_contain_text("Nils Neumann")
-    expect(page.get_by_role("main")).to_contain_text("Gesamtschule Meiderich")
+    # a guest until the school confirms him: the home page says so, the profile shows the open request
+    expect(page.get_by_role("main")).to_contain_text("Noch von keiner Schule bestätigt")
+    page.goto("/profil/")
+    expect(page.get_by_role("complementary")).to_contain_text("Gesamtschule Meiderich: Offen")

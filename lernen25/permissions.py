@@ -34,22 +34,47 @@ for _capability in Capability:
     rules.add_perm(str(_capability), _capability_predicate(_capability))
 
 
-# --- A school's people -----------------------------------------------------------------------
+# --- A school's people ----------------------------------------------------------------------
+# The one place that says who may act on a school's functions; the services check these, the
+# pages show only what they allow.
 
 
-def may_view_people(user, school) -> bool:
-    """The school's principals (STAFF_MANAGE there), the SMZ (appoints principals), administrators."""
-    return has_capability(user, Capability.STAFF_MANAGE, school=school) or has_capability(
-        user, Capability.PRINCIPALS_APPOINT
-    )
+def may_grant(user, *, school, function: str) -> bool:
+    """Principals are appointed (and removed) by the SMZ and administrators; the rest by the school's principal."""
+    from lernen25.models import SchoolFunction
+
+    if function == SchoolFunction.SCHULLEITUNG:
+        return has_capability(user, Capability.PRINCIPALS_APPOINT)
+    return has_capability(user, Capability.STAFF_MANAGE, school=school)
 
 
 def grantable_functions(user, school) -> list[str]:
-    """The functions ``user`` may grant and revoke at ``school`` (the services ask the same)."""
+    """The functions ``user`` may grant and revoke at ``school``."""
     from lernen25.models import SchoolFunction
-    from lernen25.services.affiliations import may_grant
 
     return [function.value for function in SchoolFunction if may_grant(user, school=school, function=function)]
+
+
+def may_decide_confirmations(user, school) -> bool:
+    """Requests to be confirmed as a teacher: the school's principals (and administrators)."""
+    return has_capability(user, Capability.STAFF_MANAGE, school=school)
+
+
+def may_set_staff_domain(user, school) -> bool:
+    """The school's principals, the SMZ (keeps the school list) and administrators."""
+    return has_capability(user, Capability.STAFF_MANAGE, school=school) or has_capability(
+        user, Capability.SCHOOLS_MANAGE
+    )
+
+
+def may_register_any_domain(user) -> bool:
+    """Without a verified address of their own in the domain: the SMZ and administrators only."""
+    return has_capability(user, Capability.SCHOOLS_MANAGE)
+
+
+def may_view_people(user, school) -> bool:
+    """The school's principals, the SMZ (appoints principals) and administrators."""
+    return may_decide_confirmations(user, school) or has_capability(user, Capability.PRINCIPALS_APPOINT)
 
 
 rules.add_perm("lernen25.view_people_school", rules.predicate(may_view_people))

@@ -21,7 +21,20 @@ class SchoolNumberConverter:
         return str(value)
 
 
+class IdConverter:
+    """A primary key: at most 18 digits, so that no id overflows the database's 64-bit integer (404)."""
+
+    regex = r"[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
 register_converter(SchoolNumberConverter, "schulnummer")
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -31,8 +44,8 @@ urlpatterns = [
     path("profil/bestaetigung/", views.request_confirmation_view, name="request_confirmation"),
     path("schulen/<schulnummer:number>/personen/", views.school_people_view, name="school_people"),
     path("schulen/<schulnummer:number>/personen/vergeben/", views.school_grant_view, name="school_grant"),
-    path("schulen/<schulnummer:number>/personen/<int:pk>/entziehen/", views.school_revoke_view, name="school_revoke"),
-    path("schulen/<schulnummer:number>/anfragen/<int:pk>/entscheiden/", views.school_decide_view, name="school_decide"),
+    path("schulen/<schulnummer:number>/personen/<id:pk>/entziehen/", views.school_revoke_view, name="school_revoke"),
+    path("schulen/<schulnummer:number>/anfragen/<id:pk>/entscheiden/", views.school_decide_view, name="school_decide"),
     path("schulen/<schulnummer:number>/e-mail-domain/", views.school_domain_view, name="school_domain"),
     path("benachrichtigungen/", views.notifications_view, name="notifications"),
     path("", include("plc.urls")),

@@ -21,7 +21,7 @@ from lernen25 import selectors, services
 from lernen25.errors import Refused
 from lernen25.forms import GrantFunctionForm, SchoolImportForm
 from lernen25.models import AuditEvent, School, Subject
-from lernen25.permissions import grantable_functions, may_view_people
+from lernen25.permissions import grantable_functions, may_decide_confirmations, may_view_people
 from lernen25.roles import Capability, has_capability
 
 
@@ -66,8 +66,11 @@ class SchoolViewSet(ModelViewSet):
 
     def people_view(self, request, pk: int):
         """A school's people in the admin: the same list, grants and services as the principal's page."""
+        from django.http import Http404
         from django.shortcuts import get_object_or_404
 
+        if pk > 2**63 - 1:  # beyond any primary key: not found rather than an overflow
+            raise Http404
         school = get_object_or_404(School, pk=pk)
         if not may_view_people(request.user, school):
             raise PermissionDenied(_("Only the school's principals, the SMZ and administrators see its people."))
@@ -99,7 +102,7 @@ class SchoolViewSet(ModelViewSet):
                 "staff": selectors.staff_of(school)[:500],
                 "pending": selectors.pending_confirmations_for(school),
                 "grantable": functions,
-                "may_decide": has_capability(request.user, Capability.STAFF_MANAGE, school=school),
+                "may_decide": may_decide_confirmations(request.user, school),
                 "form": form,
                 "index_url": reverse(self.get_url_name("index")),
                 "site_url": reverse("school_people", kwargs={"number": school.number}),

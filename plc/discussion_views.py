@@ -131,7 +131,7 @@ def delete_message_view(request, plg, message_id):
     if request.method != "POST":
         return render(
             request,
-            "plc/confirm.html",
+            "confirm.html",
             {
                 "plg": plg,
                 "title": _("Delete this message?"),

@@ -153,7 +153,7 @@ def _done(request, plg: PlgPage, message: str, anchor: str = ""):
 def _confirm(request, plg: PlgPage, *, title: str, text: str, button: str, danger: bool = True):
     return render(
         request,
-        "plc/confirm.html",
+        "confirm.html",
         {"plg": plg, "title": title, "text": text, "button": button, "danger": danger, "back": plg.url},
     )
 
@@ -364,7 +364,7 @@ def status_view(request, plg):
     if status == PlgStatus.ARCHIVED and request.POST.get("confirmed") != "1":
         return render(
             request,
-            "plc/confirm.html",
+            "confirm.html",
             {
                 "plg": plg,
                 "title": _("Archive the PLC?"),

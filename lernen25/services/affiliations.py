@@ -31,7 +31,8 @@ from lernen25.models import (
     SchoolFunction,
 )
 from lernen25.notifications import notify
-from lernen25.roles import GROUP_NAMES, Capability, Role, forget_grants, has_capability
+from lernen25.permissions import may_decide_confirmations, may_grant, may_register_any_domain, may_set_staff_domain
+from lernen25.roles import GROUP_NAMES, Role, forget_grants
 
 MAX_PENDING_REQUESTS = 3
 
@@ -76,13 +77,6 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 def _require(allowed: bool, message: str, kind: RefusalKind = RefusalKind.FORBIDDEN) -> None:
     if not allowed:
         raise Refused(message, kind)
-
-
-def may_grant(actor, *, school: School, function: str) -> bool:
-    """Principals are appointed by the SMZ and administrators; the rest by the school's principal."""
-    if function == SchoolFunction.SCHULLEITUNG:
-        return has_capability(actor, Capability.PRINCIPALS_APPOINT)
-    return has_capability(actor, Capability.STAFF_MANAGE, school=school)
 
 
 def _people_url(school: School) -> str:
@@ -270,7 +264,7 @@ def decide_confirmation(*, actor, confirmation: ConfirmationRequest, accept: boo
     """
     school = confirmation.school
     _require(
-        has_capability(actor, Capability.STAFF_MANAGE, school=school),
+        may_decide_confirmations(actor, school),
         _("You may not decide requests to %(school)s.") % {"school": school.name},
     )
     with transaction.atomic():
@@ -346,6 +340,20 @@ def _revoked_before(user, school: School, function: str = SchoolFunction.LEHRKRA
     return Affiliation.objects.filter(user=user, school=school, function=function, revoked_at__isnull=False).exists()
 
 
+def _confirm_automatically(*, user, school: School, source: str, **audit_data) -> Affiliation | None:
+    """Confirm Lehrkraft for the system, unless the person holds a function there or lost it there before."""
+    if not user.is_active:
+        return None
+    with transaction.atomic():
+        if Affiliation.objects.active().filter(user=user, school=school).exists():
+            return None  # any function there makes the person a teacher of the school already
+        if _revoked_before(user, school):
+            return None
+        return _grant(
+            actor=None, user=user, school=school, function=SchoolFunction.LEHRKRAFT, source=source, **audit_data
+        )
+
+
 def confirm_by_email_domain(*, user, email: str) -> Affiliation | None:
     """A verified ``email`` in a school's staff domain confirms the Lehrkraft function there.
 
@@ -355,21 +363,9 @@ def confirm_by_email_domain(*, user, email: str) -> Affiliation | None:
     """
     domain = email_domain(email)
     school = School.objects.filter(staff_email_domain=domain).first() if domain else None
-    if school is None or not user.is_active:
+    if school is None:
         return None
-    with transaction.atomic():
-        if Affiliation.objects.active().filter(user=user, school=school).exists():
-            return None  # any function there makes the person a teacher of the school already
-        if _revoked_before(user, school):
-            return None
-        return _grant(
-            actor=None,
-            user=user,
-            school=school,
-            function=SchoolFunction.LEHRKRAFT,
-            source=AffiliationSource.EMAIL_DOMAIN,
-            email=email,
-        )
+    return _confirm_automatically(user=user, school=school, source=AffiliationSource.EMAIL_DOMAIN, email=email)
 
 
 def set_staff_email_domain(*, actor, school: School, domain: str) -> School:
@@ -382,12 +378,11 @@ def set_staff_email_domain(*, actor, school: School, domain: str) -> School:
     from allauth.account.models import EmailAddress
 
     _require(
-        has_capability(actor, Capability.STAFF_MANAGE, school=school)
-        or has_capability(actor, Capability.SCHOOLS_MANAGE),
+        may_set_staff_domain(actor, school),
         _("You may not change the e-mail domain of %(school)s.") % {"school": school.name},
     )
     domain = normalise_domain(domain)
-    if domain and not has_capability(actor, Capability.SCHOOLS_MANAGE):
+    if domain and not may_register_any_domain(actor):
         own = EmailAddress.objects.filter(user=actor, verified=True, email__iendswith=f"@{domain}").exists()
         _require(
             own,
@@ -416,20 +411,7 @@ def set_staff_email_domain(*, actor, school: School, domain: str) -> School:
 def confirm_by_single_sign_on(*, user, school: School, provider: str) -> Affiliation | None:
     """The school's own sign-on says ``user`` teaches there: confirm the Lehrkraft function.
 
-    Only Lehrkraft, never Schulleitung; nothing when held already or revoked there before.
+    Only Lehrkraft, never Schulleitung; nothing when a function is held there already or the
+    Lehrkraft function was revoked there before.
     """
-    if not user.is_active:
-        return None
-    with transaction.atomic():
-        if Affiliation.objects.active().filter(user=user, school=school).exists():
-            return None  # any function there makes the person a teacher of the school already
-        if _revoked_before(user, school):
-            return None
-        return _grant(
-            actor=None,
-            user=user,
-            school=school,
-            function=SchoolFunction.LEHRKRAFT,
-            source=AffiliationSource.SINGLE_SIGN_ON,
-            provider=provider,
-        )
+    return _confirm_automatically(user=user, school=school, source=AffiliationSource.SINGLE_SIGN_ON, provider=provider)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,8 +22,7 @@ from lernen25 import selectors, services
 from lernen25.errors import Refused
 from lernen25.forms import EmailDomainForm, GrantFunctionForm
 from lernen25.models import Affiliation, ConfirmationRequest, School, SchoolFunction
-from lernen25.permissions import grantable_functions, may_view_people
-from lernen25.roles import Capability, has_capability
+from lernen25.permissions import grantable_functions, may_decide_confirmations, may_set_staff_domain, may_view_people
 
 
 def _school_for(request, number: str) -> School:
@@ -31,6 +31,14 @@ def _school_for(request, number: str) -> School:
     if not may_view_people(request.user, school):
         raise PermissionDenied(_("Only the school's principals, the SMZ and administrators see its people."))
     return school
+
+
+def _back(request, school: School):
+    """Back to where the action started: the admin's screen (a safe ``next``) or the people page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("school_people", number=school.number)
 
 
 def _page(request, school: School, *, grant_form=None, domain_form=None, status: int = 200):
@@ -44,9 +52,8 @@ def _page(request, school: School, *, grant_form=None, domain_form=None, status:
             "history": selectors.staff_history_of(school),
             "pending": selectors.pending_confirmations_for(school),
             "grantable": functions,
-            "may_decide": has_capability(request.user, Capability.STAFF_MANAGE, school=school),
-            "may_set_domain": has_capability(request.user, Capability.STAFF_MANAGE, school=school)
-            or has_capability(request.user, Capability.SCHOOLS_MANAGE),
+            "may_decide": may_decide_confirmations(request.user, school),
+            "may_set_domain": may_set_staff_domain(request.user, school),
             "grant_form": grant_form or GrantFunctionForm(functions=functions),
             "domain_form": domain_form or EmailDomainForm(initial={"domain": school.staff_email_domain}),
         },
@@ -108,16 +115,16 @@ def school_revoke_view(request, number: str, pk: int):
             services.revoke_function(actor=request.user, affiliation=affiliation)
         except Refused as refusal:
             messages.error(request, refusal.message)
-            return redirect("school_people", number=school.number)
+            return _back(request, school)
         messages.success(
             request,
             _("The function %(function)s of %(name)s has ended.")
             % {"function": affiliation.get_function_display(), "name": affiliation.user.display_name},
         )
-        return redirect("school_people", number=school.number)
+        return _back(request, school)
     return render(
         request,
-        "plc/confirm.html",
+        "confirm.html",
         {
             "title": _("End a function"),
             "text": _("End the function %(function)s of %(name)s at %(school)s? %(name)s will be notified.")
@@ -127,7 +134,7 @@ def school_revoke_view(request, number: str, pk: int):
                 "school": school.name,
             },
             "button": _("End function"),
-            "hidden": {},
+            "hidden": {"next": request.GET["next"]} if request.GET.get("next") else {},
             "back": reverse("school_people", kwargs={"number": school.number}),
         },
     )
@@ -139,12 +146,12 @@ def school_decide_view(request, number: str, pk: int):
     """Confirm or decline a person's request to be confirmed as a teacher of the school."""
     school = _school_for(request, number)
     confirmation = get_object_or_404(ConfirmationRequest.objects.select_related("user__profile"), pk=pk, school=school)
-    if not has_capability(request.user, Capability.STAFF_MANAGE, school=school):
+    if not may_decide_confirmations(request.user, school):
         raise PermissionDenied(_("You may not decide requests to %(school)s.") % {"school": school.name})
     decision = request.POST.get("decision")
     if decision not in ("accept", "decline"):
         messages.error(request, _("Please choose to confirm or to decline."))
-        return redirect("school_people", number=school.number)
+        return _back(request, school)
     try:
         services.decide_confirmation(actor=request.user, confirmation=confirmation, accept=decision == "accept")
     except Refused as refusal:
@@ -155,7 +162,7 @@ def school_decide_view(request, number: str, pk: int):
             messages.success(request, _("%(name)s is confirmed as a teacher of your school.") % {"name": name})
         else:
             messages.success(request, _("The request of %(name)s has been declined.") % {"name": name})
-    return redirect("school_people", number=school.number)
+    return _back(request, school)
 
 
 @login_required

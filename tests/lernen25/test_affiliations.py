@@ -680,3 +680,29 @@ def test_admin_people_screen_refuses_a_principal_of_another_school(client, schul
     # principals have no admin access at all: Wagtail refuses before the view
     assert response.status_code in (302, 403)
     assert not Affiliation.objects.filter(school=school_a, granted_by=schulleitung_b).exists()
+
+
+def test_deciding_from_the_admin_screen_returns_there_and_ignores_foreign_targets(
+    client, schulleitung_a, signed_up, school_a
+):
+    client.force_login(schulleitung_a)
+    url = f"/schulen/{school_a.number}/anfragen/"
+    first = request_confirmation(actor=signed_up, school=school_a)
+    back = f"/admin/schools/{school_a.pk}/people/"
+
+    response = client.post(f"{url}{first.pk}/entscheiden/", {"decision": "decline", "next": back})
+    assert response["Location"] == back
+
+    second = request_confirmation(actor=signed_up, school=school_a)
+    response = client.post(f"{url}{second.pk}/entscheiden/", {"decision": "decline", "next": "https://evil.example/"})
+    assert response["Location"] == people(school_a)
+
+
+@pytest.mark.parametrize("pk", ["99999999999999999", "1" * 23])
+def test_huge_ids_in_the_people_urls_are_not_found(client, schulleitung_a, school_a, pk):
+    client.force_login(schulleitung_a)
+
+    assert client.get(f"{people(school_a)}{pk}/entziehen/").status_code == 404
+    assert (
+        client.post(f"/schulen/{school_a.number}/anfragen/{pk}/entscheiden/", {"decision": "accept"}).status_code == 404
+    )

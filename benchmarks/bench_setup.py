@@ -73,17 +73,11 @@ def _create_users(count: int) -> list:
 
 
 def _create_topic(plg, lead) -> tuple[int, str]:
-    """A topic through the discussion service when it exists, else through the model."""
-    try:
-        from plc import discussion
-    except ImportError:
-        discussion = None
-    create_topic = getattr(discussion, "create_topic", None)
-    if create_topic is not None:
-        topic = create_topic(actor=lead, plg=plg, title="Benchmark", body="Erste Nachricht des Benchmarks.")
-        return topic.pk, "plc.discussion.create_topic"
-    topic = plc_models.Topic.objects.create(plg=plg, title="Benchmark", created_by=lead)
-    return topic.pk, "plc.models.Topic (plc.discussion.create_topic missing)"
+    """A topic through the discussion service."""
+    from plc import services
+
+    topic = services.create_topic(actor=lead, plg=plg, title="Benchmark", body="Erste Nachricht des Benchmarks.")
+    return topic.pk, "plc.services.create_topic"
 
 
 def _sessions(users: list) -> list[str]:
@@ -120,7 +114,8 @@ def main() -> None:
             actor=None, system=True, title=f"Benchmark-PLG {start // members + 1}", kind="innovation", leads=[lead]
         )
         plc_models.Membership.objects.bulk_create(
-            [plc_models.Membership(plg=plg, user=user, role=plc_models.Role.MEMBER) for user in rest], batch_size=1000
+            [plc_models.Membership(plg=plg, user=user, role=plc_models.MembershipRole.MEMBER) for user in rest],
+            batch_size=1000,
         )
         topic_id, via = _create_topic(plg, lead)
         result["topic_via"] = via

@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "lernen25.mfa.MfaGateMiddleware",  # the powerful without a second factor: no admin, a banner elsewhere
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "lernen25.http.RefusedMiddleware",  # a Refused no view handled: its 403/404/409/400 page
 ]
 
 ROOT_URLCONF = "lernen25.urls"

@@ -21,7 +21,7 @@ from lernen25 import selectors, services
 from lernen25.errors import Refused
 from lernen25.forms import GrantFunctionForm, SchoolImportForm
 from lernen25.models import AuditEvent, School, Subject
-from lernen25.permissions import grantable_functions, may_decide_confirmations, may_view_people
+from lernen25.permissions import allowed, grantable_functions, require
 from lernen25.roles import Capability, has_capability
 
 
@@ -35,7 +35,7 @@ class SchoolIndexView(IndexView):
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if may_view_people(self.request.user, instance):
+        if allowed(self.request.user, "lernen25.view_people_school", instance):
             buttons.append(
                 MenuItem(_("People"), url=reverse("schools:people", args=[instance.pk]), icon_name="group", priority=5)
             )
@@ -72,8 +72,10 @@ class SchoolViewSet(ModelViewSet):
         if pk > 2**63 - 1:  # beyond any primary key: not found rather than an overflow
             raise Http404
         school = get_object_or_404(School, pk=pk)
-        if not may_view_people(request.user, school):
-            raise PermissionDenied(_("Only the school's principals, the SMZ and administrators see its people."))
+        try:
+            require(request.user, "lernen25.view_people_school", school)
+        except Refused as refusal:  # Wagtail's admin answers a refusal with a redirect and its message
+            raise PermissionDenied(refusal.message) from None
         functions = grantable_functions(request.user, school)
         form = GrantFunctionForm(request.POST or None, functions=functions)
         if request.method == "POST" and form.is_valid():
@@ -102,7 +104,7 @@ class SchoolViewSet(ModelViewSet):
                 "staff": selectors.staff_of(school)[:500],
                 "pending": selectors.pending_confirmations_for(school),
                 "grantable": functions,
-                "may_decide": may_decide_confirmations(request.user, school),
+                "may_decide": allowed(request.user, "lernen25.decide_confirmation", school),
                 "form": form,
                 "index_url": reverse(self.get_url_name("index")),
                 "site_url": reverse("school_people", kwargs={"number": school.number}),

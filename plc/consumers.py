@@ -1,6 +1,6 @@
 """The WebSocket of a PLG's discussion: ``/ws/plg/<plg id>/``. Protocol: docs/realtime.md.
 
-Transport only: it checks frames (size, JSON, rate), asks ``plc.discussion`` (through
+Transport only: it checks frames (size, JSON, rate), asks ``plc.services`` and ``plc.selectors`` (through
 ``database_sync_to_async``) and delivers what the per-process hub hands it. It does not join the
 channel layer itself: the hub holds one group membership per process (see ``plc.realtime``).
 """
@@ -19,7 +19,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from lernen25.errors import RefusalKind, Refused
-from plc import discussion, realtime
+from lernen25.permissions import allowed
+from plc import realtime, selectors, services
 from plc.models import Message, PlgPage, Topic
 
 MAX_FRAME = 16 * 1024
@@ -182,18 +183,18 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
             return None
         plg = PlgPage.objects.live().filter(pk=self.plg_id).first()
-        if plg is None or not discussion.may_connect(self.user, plg):
+        if plg is None or not allowed(self.user, "plc.connect", plg):
             return None
         self.user_name = self.user.display_name  # reads the profile: here, not in the event loop
         return plg
 
     @database_sync_to_async
     def _catch_up(self, last_id: int, since: datetime | None):
-        messages, complete = discussion.catch_up(self.plg_id, last_id=last_id, since=since)
+        messages, complete = selectors.catch_up(self.plg_id, last_id=last_id, since=since)
         return (
             [json.dumps(realtime.message_payload(m), ensure_ascii=False) for m in messages],
             complete,
-            discussion.sync_point(),
+            selectors.sync_point(),
         )
 
     def _topic(self, topic_id: int) -> Topic:
@@ -207,23 +208,23 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         topic = self._topic(topic_id)
         reply = self._message(int(reply_to)) if reply_to else None
         self._fresh_user()
-        discussion.post_message(actor=self.user, topic=topic, body=body, reply_to=reply, client_id=client_id)
+        services.post_message(actor=self.user, topic=topic, body=body, reply_to=reply, client_id=client_id)
 
     def _edit(self, message_id: int, body: str):
         self._limit()
         self._fresh_user()
-        discussion.edit_message(actor=self.user, message=self._message(message_id), body=body)
+        services.edit_message(actor=self.user, message=self._message(message_id), body=body)
 
     def _delete(self, message_id: int):
         self._fresh_user()
-        discussion.delete_message(actor=self.user, message=self._message(message_id))
+        services.delete_message(actor=self.user, message=self._message(message_id))
 
     def _hide(self, message_id: int, hidden: bool):
         self._fresh_user()
-        discussion.set_hidden(actor=self.user, message=self._message(message_id), hidden=hidden)
+        services.set_hidden(actor=self.user, message=self._message(message_id), hidden=hidden)
 
     def _read(self, topic_id: int, message_id: int) -> int:
-        return discussion.mark_read(actor=self.user, topic=self._topic(topic_id), message_id=message_id)
+        return services.mark_read(actor=self.user, topic=self._topic(topic_id), message_id=message_id)
 
     def _fresh_user(self):
         """Drop per-object caches (roles, memberships) so that every write checks current rights."""

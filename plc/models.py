@@ -52,10 +52,12 @@ class PlgIndexPage(Page):
     class Meta:
         verbose_name = _("PLC directory")
 
-    def serve(self, request, *args, **kwargs):
-        from plc.views import directory_view
+    template = "plc/directory.html"
 
-        return directory_view(request, self)
+    def get_context(self, request, *args, **kwargs):
+        from plc.pages import directory_context
+
+        return {**super().get_context(request, *args, **kwargs), **directory_context(request)}
 
 
 class PlgPage(Page):
@@ -130,13 +132,14 @@ class PlgPage(Page):
         """Archived and completed PLGs are read-only: no joins, uploads or meetings."""
         return self.status in (PlgStatus.PLANNED, PlgStatus.ACTIVE)
 
-    def serve(self, request, *args, **kwargs):
-        from plc.views import plg_detail_view
+    def get_context(self, request, *args, **kwargs):
+        # Who may see it is checked before it is served (plc.wagtail_hooks.before_serve_page).
+        from plc.pages import plg_context
 
-        return plg_detail_view(request, self)
+        return {**super().get_context(request, *args, **kwargs), **plg_context(request, self)}
 
 
-class Role(models.TextChoices):
+class MembershipRole(models.TextChoices):
     MEMBER = "member", _("Member")
     LEAD = "lead", _("Lead")
 
@@ -144,7 +147,7 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plg_memberships")
-    role = models.CharField(_("Role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(_("Role"), max_length=8, choices=MembershipRole.choices, default=MembershipRole.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -153,7 +156,7 @@ class Membership(models.Model):
         ordering = ["-role", "created_at"]
         constraints = [
             models.UniqueConstraint(fields=["plg", "user"], name="one_membership_per_plg_and_user"),
-            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="membership_role_known"),
+            models.CheckConstraint(condition=models.Q(role__in=MembershipRole.values), name="membership_role_known"),
         ]
 
     def __str__(self) -> str:

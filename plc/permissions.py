@@ -1,4 +1,4 @@
-"""Who may do what in a PLG. Views, templates, consumers, services and the document hook ask here.
+"""Who may do what in a PLG: the rules of PLG spaces, registered in the one rule table.
 
 Three layers of sight:
 - **see the PLG** (its page, title, goals, leads): members, the SMZ, for open PLGs every signed-in
@@ -8,16 +8,22 @@ Three layers of sight:
   open PLGs every signed-in person;
 - **results** are published to the whole network, also from closed PLGs.
 
-Registered with ``rules`` as ``plc.<action>_plg`` so that ``user.has_perm("plc.manage_plg", plg)``
-answers the same everywhere. Per-request caching: membership rows are read once per (user, plg).
+Every action is a rule in ``lernen25.permissions`` (``rule(name, predicate, message)``): the
+services ``require`` it, views declare it, templates ask ``{% allowed %}``, the consumer goes
+through the services. The querysets of what a person sees (``plc.selectors.plgs_visible_to``)
+sit beside these predicates; a test checks that both agree for every persona.
+Per-request caching: membership rows are read once per (user, PLG).
 """
 
 from __future__ import annotations
 
 import rules
+from django.utils.translation import gettext_lazy as _
 
+from lernen25.errors import RefusalKind
+from lernen25.permissions import allowed, rule
 from lernen25.roles import Capability, has_capability
-from plc.models import Membership, PlgPage, Role, Visibility
+from plc.models import Membership, MembershipRole, PlgPage, Visibility
 
 _CACHE_ATTR = "_plc_membership_cache"
 
@@ -40,10 +46,18 @@ def _active(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
+# --- Predicates ------------------------------------------------------------------------------
+
+
 @rules.predicate
 def is_curator(user) -> bool:
     """The SMZ (and administrators): sees and curates every PLG."""
     return _active(user) and has_capability(user, Capability.PLG_CURATE)
+
+
+@rules.predicate
+def may_propose(user) -> bool:
+    return _active(user) and has_capability(user, Capability.PLG_PROPOSE)
 
 
 @rules.predicate
@@ -54,7 +68,7 @@ def is_member(user, plg: PlgPage) -> bool:
 @rules.predicate
 def is_lead(user, plg: PlgPage) -> bool:
     membership = membership_of(user, plg) if _active(user) else None
-    return membership is not None and membership.role == Role.LEAD
+    return membership is not None and membership.role == MembershipRole.LEAD
 
 
 @rules.predicate
@@ -81,7 +95,7 @@ def is_writable(user, plg: PlgPage) -> bool:
 
 
 @rules.predicate
-def may_join(user) -> bool:
+def may_join_plgs(user) -> bool:
     return _active(user) and has_capability(user, Capability.PLG_JOIN)
 
 
@@ -93,45 +107,155 @@ def may_moderate(user) -> bool:
 can_view = is_member | is_curator | is_listed
 can_view_content = is_member | is_curator | is_open
 can_manage = is_lead | is_curator  # decide requests, invite, remove, promote, results, change log
-can_contribute = (is_member | is_curator) & is_writable  # files, links
+can_contribute = (is_member | is_curator) & is_writable  # files, links, the discussion
 can_schedule = can_manage & is_writable  # meetings
-can_join = is_open & ~is_member & may_join & is_writable
-can_request = is_listed & ~is_open & ~is_member & may_join & is_writable
+can_join = is_open & ~is_member & may_join_plgs & is_writable
+can_request = is_listed & ~is_open & ~is_member & may_join_plgs & is_writable
 can_leave = is_member
 can_moderate = is_lead | is_curator | may_moderate  # discussion: hide messages, lock topics
-
-rules.add_perm("plc.view_plg", can_view)
-rules.add_perm("plc.view_content_plg", can_view_content)
-rules.add_perm("plc.manage_plg", can_manage)
-rules.add_perm("plc.contribute_plg", can_contribute)
-rules.add_perm("plc.schedule_plg", can_schedule)
-rules.add_perm("plc.join_plg", can_join)
-rules.add_perm("plc.request_plg", can_request)
-rules.add_perm("plc.leave_plg", can_leave)
-rules.add_perm("plc.moderate_plg", can_moderate)
-rules.add_perm("plc.curate_plg", is_curator)
+can_connect = is_member | is_curator  # the live discussion (others read over HTTP where allowed)
 
 
-ACTIONS = frozenset(
+def _material_predicate(user, item) -> bool:
+    """Shared files and links: their author (while a contributor) and the leads may delete them."""
+    own = item.added_by_id is not None and item.added_by_id == user.pk and can_contribute(user, item.plg)
+    return own or can_manage(user, item.plg)
+
+
+@rules.predicate
+def is_own_request(user, join_request) -> bool:
+    return _active(user) and join_request.user_id == user.pk
+
+
+@rules.predicate
+def is_invitee(user, invitation) -> bool:
+    """The invitation names the person's account or one of their addresses (the invite came before the account)."""
+    if not _active(user):
+        return False
+    return invitation.invitee_id == user.pk or invitation.email.lower() == user.email.lower()
+
+
+# --- The discussion's per-message rules --------------------------------------------------------
+# One scope per action and viewer: "any" message, the viewer's "own" messages, or "none". The
+# predicates below apply them; the live client receives the same scopes (``message_scopes``) and
+# only looks them up for the messages that arrive, so it never decides a rule of its own.
+
+ANY, OWN, NONE = "any", "own", "none"
+
+
+def message_scopes(user, plg: PlgPage) -> dict[str, str]:
+    """What ``user`` may do to the messages of ``plg``: {"edit"|"delete"|"hide": "any"|"own"|"none"}."""
+    if not _active(user):
+        return {"edit": NONE, "delete": NONE, "hide": NONE}
+    moderates = can_moderate(user, plg)
+    return {
+        "edit": OWN if can_contribute(user, plg) else NONE,
+        "delete": ANY if moderates else OWN,
+        "hide": ANY if moderates else NONE,
+    }
+
+
+def scope_allows(scope: str, user, message) -> bool:
+    return scope == ANY or (scope == OWN and message.author_id is not None and message.author_id == user.pk)
+
+
+def _message_rule(action: str):
+    @rules.predicate(name=f"plc.message_{action}")
+    def check(user, message) -> bool:
+        return scope_allows(message_scopes(user, message.plg)[action], user, message)
+
+    return check
+
+
+def message_actions(user, message) -> dict[str, bool]:
+    """The flags the discussion partial reads for one message (same predicates as the services)."""
+    scopes = message_scopes(user, message.plg)
+    return {action: scope_allows(scope, user, message) for action, scope in scopes.items()}
+
+
+# --- Documents ---------------------------------------------------------------------------------
+
+
+@rules.predicate
+def may_download_document(user, document) -> bool:
+    """A PLG file: members (and, for open PLGs, every signed-in person); files of published
+    results: the whole signed-in network. Documents outside PLGs: anyone signed in."""
+    if not _active(user):
+        return False
+    plg_file = getattr(document, "plg_file", None)
+    if plg_file is None:
+        return True
+    return can_view_content(user, plg_file.plg) or plg_file.results.exists()
+
+
+# --- The rule table ----------------------------------------------------------------------------
+
+# Seeing: outside a person's sight a PLG is "not found", not "forbidden".
+rule("plc.view_plg", can_view, _("This PLC does not exist."), kind=RefusalKind.NOT_FOUND)
+rule("plc.view_content_plg", can_view_content, _("Only members see this PLC's content."))
+rule("plc.read_discussion", can_view_content, _("Only members see this PLC's discussion."))
+rule("plc.download_calendar", can_view_content, _("Only members see this PLC's meetings."))
+rule("plc.download_document", may_download_document, _("This file does not exist."), kind=RefusalKind.NOT_FOUND)
+
+# Membership.
+rule("plc.join_plg", can_join, _("You cannot join this PLC."))
+rule("plc.request_plg", can_request, _("You cannot ask to join this PLC."))
+rule("plc.leave_plg", can_leave, _("You are not a member of this PLC."))
+rule("plc.join_any", may_join_plgs, _("You may not join PLCs."))
+rule("plc.withdraw_request", is_own_request, _("You can only withdraw your own request."))
+rule("plc.answer_invitation", is_invitee, _("This invitation is not for you."), kind=RefusalKind.NOT_FOUND)
+rule("plc.manage_plg", can_manage, _("Only the PLC's leads and the SMZ manage it."))
+rule("plc.decide_request", can_manage, _("Only the PLC's leads and the SMZ decide on requests."))
+rule("plc.invite", can_manage, _("Only the PLC's leads and the SMZ invite members."))
+rule("plc.revoke_invitation", can_manage, _("Only the PLC's leads and the SMZ revoke invitations."))
+rule("plc.remove_member", can_manage, _("Only the PLC's leads and the SMZ remove members."))
+rule("plc.appoint_lead", can_manage, _("Only the PLC's leads and the SMZ appoint leads."))
+rule("plc.appoint_any_lead", is_curator, _("Only the SMZ appoints leads this way."))
+
+# Curation.
+rule("plc.curate_plg", is_curator, _("Only the SMZ curates PLCs."))
+rule("plc.create", is_curator, _("Only the SMZ may create PLCs."))
+rule("plc.feature", is_curator, _("Only the SMZ features PLCs."))
+rule("plc.change_status", can_manage, _("Only the PLC's leads and the SMZ change its status."))
+rule("plc.archive", is_curator, _("Only the SMZ archives PLCs."))
+rule("plc.propose_plg", may_propose, _("You may not propose PLCs."))
+rule("plc.view_proposals", may_propose | is_curator, _("You may not propose PLCs."))
+rule("plc.decide_proposal", is_curator, _("Only the SMZ may decide on proposals."))
+
+# Material, meetings, results.
+rule("plc.contribute_plg", can_contribute, _("Only members can share material here."))
+rule("plc.share_file", can_contribute, _("Only members can share files here."))
+rule("plc.share_link", can_contribute, _("Only members can share links here."))
+rule("plc.delete_file", _material_predicate, _("Only the uploader and the leads delete files."))
+rule("plc.delete_link", _material_predicate, _("Only the author and the leads delete links."))
+rule("plc.schedule_plg", can_schedule, _("Only the PLC's leads and the SMZ schedule meetings."))
+rule("plc.cancel_meeting", can_manage, _("Only the PLC's leads and the SMZ cancel meetings."))
+rule("plc.publish_result", can_manage, _("Only the PLC's leads and the SMZ publish results."))
+rule("plc.view_change_log", can_manage, _("Only the PLC's leads and the SMZ see the change log."))
+
+# Discussion.
+rule("plc.connect", can_connect, _("Only members take part in the live discussion."))
+rule("plc.start_topic", can_contribute, _("Only members can start topics here."))
+rule("plc.post", can_contribute, _("Only members can write here."))
+rule("plc.post_when_locked", can_moderate, _("This topic is locked."), kind=RefusalKind.CONFLICT)
+rule("plc.moderate_plg", can_moderate, _("Only the PLC's leads and the SMZ moderate the discussion."))
+rule("plc.set_topic_flags", can_moderate, _("Only the PLC's leads and the SMZ pin or lock topics."))
+rule("plc.edit_message", _message_rule("edit"), _("You can only edit your own messages."))
+rule("plc.delete_message", _message_rule("delete"), _("You can only delete your own messages."))
+rule("plc.hide_message", _message_rule("hide"), _("Only the PLC's leads and the SMZ hide messages."))
+
+
+# The PLG-level actions a page shows as ``can.<action>``; ``user_can`` keeps their short names.
+PLG_ACTIONS = frozenset(
     {"view", "view_content", "manage", "contribute", "schedule", "join", "request", "leave", "moderate", "curate"}
 )
 
 
-class UnknownAction(LookupError):
-    """An action name no rule is registered for: ``rules`` would silently answer False."""
-
-
 def user_can(user, action: str, plg: PlgPage) -> bool:
-    """May ``user`` do ``action`` (one of ``ACTIONS``) in ``plg``? Unknown actions raise."""
-    if action not in ACTIONS:
-        raise UnknownAction(f"No PLC rule is registered for {action!r}.")
-    # The rule itself, not user.has_perm: Django answers has_perm with True for any name to a
-    # superuser, which would offer an administrator "join" or "leave" where that makes no sense.
-    # Administrators get their powers through the PLG_CURATE capability (is_curator).
-    return rules.has_perm(f"plc.{action}_plg", user, plg)
+    """``allowed(user, "plc.<action>_plg", plg)`` for the PLG-level actions (unknown ones raise).
 
-
-def can_delete_material(user, plg: PlgPage, owner_id: int | None) -> bool:
-    """Shared files and links: their author (while a contributor) and the leads may delete them."""
-    own = owner_id is not None and owner_id == user.pk and user_can(user, "contribute", plg)
-    return own or user_can(user, "manage", plg)
+    Asks the rule, not ``user.has_perm``: Django answers has_perm with True for any name to a
+    superuser, which would offer an administrator "join" or "leave" where that makes no sense.
+    Administrators get their powers through the PLG_CURATE capability (``is_curator``).
+    """
+    return allowed(user, f"plc.{action}_plg", plg)

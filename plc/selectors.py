@@ -3,25 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from lernen25.models import AuditEvent
 from lernen25.roles import Capability, has_capability
+from plc import permissions
 from plc.models import (
     Invitation,
     InvitationStatus,
     JoinRequest,
     Meeting,
     Membership,
+    MembershipRole,
+    Message,
+    MessageState,
     PlgFile,
     PlgPage,
     PlgProposal,
     ProposalStatus,
+    ReadPosition,
     RequestStatus,
     Result,
-    Role,
+    Topic,
     Visibility,
 )
 
@@ -86,7 +94,7 @@ def plg_detail_for(user, plg: PlgPage, *, can_view_content: bool, can_manage: bo
     memberships = list(
         Membership.objects.filter(plg=plg).select_related("user", "user__profile").order_by("-role", "created_at")
     )
-    leads = [m for m in memberships if m.role == Role.LEAD]
+    leads = [m for m in memberships if m.role == MembershipRole.LEAD]
     results = list(
         Result.objects.filter(plg=plg)
         .select_related("published_by__profile")
@@ -155,3 +163,96 @@ def upcoming_meetings_of(user, limit: int = 5) -> list[Meeting]:
         .select_related("plg")
         .order_by("starts_at")[:limit]
     )
+
+
+# --- The discussion ----------------------------------------------------------------------------
+
+HISTORY_PAGE = 50
+SYNC_MARGIN = timedelta(seconds=30)  # longer than any transaction that writes a message
+CATCH_UP_LIMIT = 500  # more than this after a long absence: the client reloads the page instead
+
+
+def member_names(plg: PlgPage) -> dict[str, int]:
+    """Display name → user id of the PLG's members, for mentions."""
+    memberships = Membership.objects.filter(plg=plg).select_related("user", "user__profile")
+    return {m.user.display_name: m.user_id for m in memberships if m.user.is_active}
+
+
+def topic_url(topic: Topic) -> str:
+    return reverse("plc:topic", kwargs={"pk": topic.plg_id, "topic_id": topic.pk})
+
+
+def topics_with_unread(user, plg: PlgPage) -> QuerySet[Topic]:
+    """The PLG's topics with ``message_count`` and ``unread`` for ``user`` (one query)."""
+    last_read = ReadPosition.objects.filter(user=user.pk, topic=OuterRef("pk")).values("last_read_id")[:1]
+    return (
+        Topic.objects.filter(plg=plg)
+        .annotate(last_read=Coalesce(Subquery(last_read), 0))
+        .annotate(
+            message_count=Count("messages", filter=~Q(messages__state=MessageState.DELETED)),
+            unread=Count(
+                "messages",
+                filter=Q(messages__id__gt=F("last_read"))
+                & ~Q(messages__author=user.pk)
+                & ~Q(messages__state=MessageState.DELETED),
+            ),
+        )
+        .select_related("created_by__profile")
+    )
+
+
+@dataclass
+class TopicPage:
+    messages: list[Message]
+    earlier_id: int | None  # ?vor=<id> loads the page before, None when this is the start
+    last_read_id: int  # "new since your last visit" comes after this id
+
+
+def topic_page(user, topic: Topic, *, before: int | None = None) -> TopicPage:
+    """The last HISTORY_PAGE messages (or those before ``before``), oldest first."""
+    messages = topic.messages.select_related("author__profile", "reply_to__author__profile").order_by("-id")
+    if before:
+        messages = messages.filter(pk__lt=before)
+    page = list(messages[: HISTORY_PAGE + 1])
+    earlier = page[HISTORY_PAGE - 1].pk if len(page) > HISTORY_PAGE else None
+    page = page[:HISTORY_PAGE]
+    page.reverse()
+    position = ReadPosition.objects.filter(user=user, topic=topic).values_list("last_read_id", flat=True).first() or 0
+    scopes = permissions.message_scopes(user, topic.plg)
+    for message in page:
+        # The flags the partial reads: the same scopes the services' rules apply.
+        message.viewer_may = {
+            action: permissions.scope_allows(scope, user, message) for action, scope in scopes.items()
+        }
+        message.is_new = bool(position) and message.pk > position and message.author_id != user.pk
+    return TopicPage(messages=page, earlier_id=earlier, last_read_id=position)
+
+
+def catch_up(plg_id: int, *, last_id: int, since: datetime | None) -> tuple[list[Message], bool]:
+    """What a reconnecting client missed: new messages after ``last_id``, then changes since ``since``.
+
+    Returns (messages, complete); ``complete`` is False when more than CATCH_UP_LIMIT are new.
+    """
+    base = Message.objects.filter(plg_id=plg_id).select_related("author__profile", "reply_to__author__profile")
+    new = list(base.filter(pk__gt=last_id).order_by("pk")[: CATCH_UP_LIMIT + 1])
+    complete = len(new) <= CATCH_UP_LIMIT
+    new = new[:CATCH_UP_LIMIT]
+    changed = []
+    if since is not None and last_id:
+        changed = list(base.filter(pk__lte=last_id, changed_at__gt=since).order_by("pk")[:CATCH_UP_LIMIT])
+    return changed + new, complete
+
+
+def newest_message_id(plg: PlgPage) -> int:
+    return Message.objects.filter(plg=plg).order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def sync_point() -> datetime:
+    """The ``since`` a client sends at its next (re)connect: now, less SYNC_MARGIN.
+
+    A message's ``changed_at`` is the time it was written, but others see it only from its commit. A
+    message written just before a sync and committed just after would be older than an exact sync
+    time and newer than the client's last id, and never sent. The margin re-sends what changed in
+    the seconds before (the client replaces messages by id, so a repeat does no harm).
+    """
+    return timezone.now() - SYNC_MARGIN

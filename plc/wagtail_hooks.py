@@ -1,4 +1,4 @@
-"""Wagtail integration of PLG spaces: who may download a document, and the admin menu."""
+"""Wagtail integration of PLG spaces: who may see the PLG pages and download a PLG's documents."""
 
 from __future__ import annotations
 
@@ -6,27 +6,28 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from wagtail import hooks
 
-from plc.permissions import user_can
+from lernen25.permissions import allowed
+from plc.models import PlgIndexPage, PlgPage
 
 
-def document_visible_to(user, document) -> bool:
-    """A PLG file: members (and, for open PLGs, every signed-in person); files of published
-    results: the whole signed-in network. Documents outside PLGs: anyone signed in."""
-    plg_file = getattr(document, "plg_file", None)
-    if plg_file is None:
-        return bool(user.is_authenticated)
-    if not user.is_authenticated:
-        return False
-    if user_can(user, "view_content", plg_file.plg):
-        return True
-    return plg_file.results.exists()
+@hooks.register("before_serve_page")
+def check_plg_page_permission(page, request, serve_args, serve_kwargs):
+    """The directory and PLG pages are for signed-in people; a PLG they may not see is 404."""
+    if not isinstance(page.specific_deferred, (PlgIndexPage, PlgPage)):
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if isinstance(page.specific_deferred, PlgPage) and not allowed(request.user, "plc.view_plg", page.specific):
+        raise Http404
+    return None
 
 
 @hooks.register("before_serve_document")
 def check_document_permission(document, request):
     if not request.user.is_authenticated:
-        # The link came by mail or was bookmarked: sign in first, then the check below applies.
+        # The link came by mail or was bookmarked: sign in first, then the rule applies.
         return redirect_to_login(request.get_full_path())
     # 404, not 403: a file of a closed PLG must not even reveal that it exists.
-    if not document_visible_to(request.user, document):
+    if not allowed(request.user, "plc.download_document", document):
         raise Http404
+    return None

@@ -31,7 +31,7 @@ from lernen25.models import (
     SchoolFunction,
 )
 from lernen25.notifications import notify
-from lernen25.permissions import may_decide_confirmations, may_grant, may_register_any_domain, may_set_staff_domain
+from lernen25.permissions import may_register_any_domain, refuse_unless, require
 from lernen25.roles import GROUP_NAMES, Role, forget_grants
 
 MAX_PENDING_REQUESTS = 3
@@ -72,11 +72,6 @@ PUBLIC_MAIL_DOMAINS = frozenset(
     }
 )
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
-
-
-def _require(allowed: bool, message: str, kind: RefusalKind = RefusalKind.FORBIDDEN) -> None:
-    if not allowed:
-        raise Refused(message, kind)
 
 
 def _people_url(school: School) -> str:
@@ -139,13 +134,8 @@ def grant_function(*, actor, user, school: School, function: str) -> Affiliation
     SMZ and administrators), when the account is inactive, or when the function is held already.
     """
     function = SchoolFunction(function)
-    _require(
-        may_grant(actor, school=school, function=function),
-        _("Only the SMZ and administrators may appoint principals.")
-        if function == SchoolFunction.SCHULLEITUNG
-        else _("You may not grant functions at %(school)s.") % {"school": school.name},
-    )
-    _require(
+    require(actor, "lernen25.grant_function", Affiliation(school=school, function=function))
+    refuse_unless(
         user.is_active, _("The account of %(name)s is deactivated.") % {"name": user.display_name}, RefusalKind.INVALID
     )
     with transaction.atomic():
@@ -158,15 +148,10 @@ def revoke_function(*, actor, affiliation: Affiliation) -> Affiliation:
     Refuses like ``grant_function``, and with a conflict when the function has ended already.
     """
     school = affiliation.school
-    _require(
-        may_grant(actor, school=school, function=affiliation.function),
-        _("Only the SMZ and administrators may remove principals.")
-        if affiliation.function == SchoolFunction.SCHULLEITUNG
-        else _("You may not revoke functions at %(school)s.") % {"school": school.name},
-    )
+    require(actor, "lernen25.revoke_function", affiliation)
     with transaction.atomic():
         locked = Affiliation.objects.select_for_update().get(pk=affiliation.pk)
-        _require(locked.revoked_at is None, _("This function has already been revoked."), RefusalKind.CONFLICT)
+        refuse_unless(locked.revoked_at is None, _("This function has already been revoked."), RefusalKind.CONFLICT)
         locked.revoked_at = timezone.now()
         locked.revoked_by = actor if actor is not None and actor.is_authenticated else None
         locked.save(update_fields=["revoked_at", "revoked_by"])
@@ -215,21 +200,21 @@ def request_confirmation(*, actor, school: School, message: str = "") -> Confirm
     Refuses when the actor is confirmed there already, has a pending request there, or has
     ``MAX_PENDING_REQUESTS`` pending requests in all.
     """
-    _require(actor.is_authenticated and actor.is_active, _("Please sign in first."))
+    require(actor, "lernen25.request_confirmation")
     message = (message or "").strip()
-    _require(len(message) <= 1000, _("The message may have at most 1000 characters."), RefusalKind.INVALID)
-    _require(
+    refuse_unless(len(message) <= 1000, _("The message may have at most 1000 characters."), RefusalKind.INVALID)
+    refuse_unless(
         not Affiliation.objects.active().filter(user=actor, school=school).exists(),
         _("You are already confirmed at %(school)s.") % {"school": school.name},
         RefusalKind.CONFLICT,
     )
     pending = ConfirmationRequest.objects.filter(user=actor, status=ConfirmationStatus.PENDING)
-    _require(
+    refuse_unless(
         not pending.filter(school=school).exists(),
         _("Your request to %(school)s is still waiting for a decision.") % {"school": school.name},
         RefusalKind.CONFLICT,
     )
-    _require(
+    refuse_unless(
         pending.count() < MAX_PENDING_REQUESTS,
         _("You have %(count)d requests waiting for a decision; please wait for them first.")
         % {"count": MAX_PENDING_REQUESTS},
@@ -263,13 +248,10 @@ def decide_confirmation(*, actor, confirmation: ConfirmationRequest, accept: boo
     request has been decided already.
     """
     school = confirmation.school
-    _require(
-        may_decide_confirmations(actor, school),
-        _("You may not decide requests to %(school)s.") % {"school": school.name},
-    )
+    require(actor, "lernen25.decide_confirmation", school)
     with transaction.atomic():
         locked = ConfirmationRequest.objects.select_for_update().get(pk=confirmation.pk)
-        _require(
+        refuse_unless(
             locked.status == ConfirmationStatus.PENDING,
             _("This request has already been decided."),
             RefusalKind.CONFLICT,
@@ -377,20 +359,17 @@ def set_staff_email_domain(*, actor, school: School, domain: str) -> School:
     """
     from allauth.account.models import EmailAddress
 
-    _require(
-        may_set_staff_domain(actor, school),
-        _("You may not change the e-mail domain of %(school)s.") % {"school": school.name},
-    )
+    require(actor, "lernen25.set_staff_domain", school)
     domain = normalise_domain(domain)
     if domain and not may_register_any_domain(actor):
         own = EmailAddress.objects.filter(user=actor, verified=True, email__iendswith=f"@{domain}").exists()
-        _require(
+        refuse_unless(
             own,
             _("You can only register a domain in which you have a verified e-mail address yourself."),
             RefusalKind.INVALID,
         )
     taken = School.objects.filter(staff_email_domain=domain).exclude(pk=school.pk).first() if domain else None
-    _require(
+    refuse_unless(
         taken is None,
         _("The domain %(domain)s is already registered for %(school)s.")
         % {"domain": domain, "school": taken.name if taken else ""},

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,15 +20,15 @@ from django.views.decorators.http import require_POST
 from lernen25 import selectors, services
 from lernen25.errors import Refused
 from lernen25.forms import EmailDomainForm, GrantFunctionForm
-from lernen25.models import Affiliation, ConfirmationRequest, School, SchoolFunction
-from lernen25.permissions import grantable_functions, may_decide_confirmations, may_set_staff_domain, may_view_people
+from lernen25.http import confirm_page
+from lernen25.models import Affiliation, ConfirmationRequest, School
+from lernen25.permissions import allowed, grantable_functions, require
 
 
 def _school_for(request, number: str) -> School:
-    """The school, if the user may see its people: 404 for an unknown number, else 403."""
+    """The school, if the user may see its people: 404 for an unknown number, else 403 (the rule's page)."""
     school = get_object_or_404(School, number=number)
-    if not may_view_people(request.user, school):
-        raise PermissionDenied(_("Only the school's principals, the SMZ and administrators see its people."))
+    require(request.user, "lernen25.view_people_school", school)
     return school
 
 
@@ -52,8 +51,8 @@ def _page(request, school: School, *, grant_form=None, domain_form=None, status:
             "history": selectors.staff_history_of(school),
             "pending": selectors.pending_confirmations_for(school),
             "grantable": functions,
-            "may_decide": may_decide_confirmations(request.user, school),
-            "may_set_domain": may_set_staff_domain(request.user, school),
+            "may_decide": allowed(request.user, "lernen25.decide_confirmation", school),
+            "may_set_domain": allowed(request.user, "lernen25.set_staff_domain", school),
             "grant_form": grant_form or GrantFunctionForm(functions=functions),
             "domain_form": domain_form or EmailDomainForm(initial={"domain": school.staff_email_domain}),
         },
@@ -104,12 +103,7 @@ def school_revoke_view(request, number: str, pk: int):
     """Confirm, then end a function; the person is notified."""
     school = _school_for(request, number)
     affiliation = get_object_or_404(Affiliation.objects.active().select_related("user__profile"), pk=pk, school=school)
-    if affiliation.function not in grantable_functions(request.user, school):
-        raise PermissionDenied(
-            _("Only the SMZ and administrators may remove principals.")
-            if affiliation.function == SchoolFunction.SCHULLEITUNG
-            else _("You may not revoke functions at %(school)s.") % {"school": school.name}
-        )
+    require(request.user, "lernen25.revoke_function", affiliation)
     if request.method == "POST":
         try:
             services.revoke_function(actor=request.user, affiliation=affiliation)
@@ -122,21 +116,18 @@ def school_revoke_view(request, number: str, pk: int):
             % {"function": affiliation.get_function_display(), "name": affiliation.user.display_name},
         )
         return _back(request, school)
-    return render(
+    return confirm_page(
         request,
-        "confirm.html",
-        {
-            "title": _("End a function"),
-            "text": _("End the function %(function)s of %(name)s at %(school)s? %(name)s will be notified.")
-            % {
-                "function": affiliation.get_function_display(),
-                "name": affiliation.user.display_name,
-                "school": school.name,
-            },
-            "button": _("End function"),
-            "hidden": {"next": request.GET["next"]} if request.GET.get("next") else {},
-            "back": reverse("school_people", kwargs={"number": school.number}),
+        title=_("End a function"),
+        text=_("End the function %(function)s of %(name)s at %(school)s? %(name)s will be notified.")
+        % {
+            "function": affiliation.get_function_display(),
+            "name": affiliation.user.display_name,
+            "school": school.name,
         },
+        button=_("End function"),
+        hidden={"next": request.GET["next"]} if request.GET.get("next") else {},
+        back=reverse("school_people", kwargs={"number": school.number}),
     )
 
 
@@ -146,8 +137,7 @@ def school_decide_view(request, number: str, pk: int):
     """Confirm or decline a person's request to be confirmed as a teacher of the school."""
     school = _school_for(request, number)
     confirmation = get_object_or_404(ConfirmationRequest.objects.select_related("user__profile"), pk=pk, school=school)
-    if not may_decide_confirmations(request.user, school):
-        raise PermissionDenied(_("You may not decide requests to %(school)s.") % {"school": school.name})
+    require(request.user, "lernen25.decide_confirmation", school)
     decision = request.POST.get("decision")
     if decision not in ("accept", "decline"):
         messages.error(request, _("Please choose to confirm or to decline."))

@@ -20,7 +20,7 @@ def seed() -> None:
     from allauth.account.models import EmailAddress
 
     from lernen25.models import Affiliation, AffiliationSource, School, SchoolFunction, User
-    from plc import discussion, services
+    from plc import services
     from plc.models import PlgKind, Visibility
 
     school = School.objects.get(number="165432")
@@ -46,7 +46,7 @@ def seed() -> None:
     )
     services.invite_member(actor=lead, plg=plg, user=member)
     services.accept_invitation(actor=member, invitation=plg.invitations.get(email=member.email))
-    topic = discussion.create_topic(actor=lead, plg=plg, title=TOPIC_TITLE, body=FIRST_MESSAGE)
+    topic = services.create_topic(actor=lead, plg=plg, title=TOPIC_TITLE, body=FIRST_MESSAGE)
     print(f"discussion plg={plg.pk} topic={topic.pk}")
 
 

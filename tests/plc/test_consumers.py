@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import Client, override_settings
 
 from lernen25.asgi import application
-from plc import consumers, discussion, realtime, services
+from plc import consumers, realtime, selectors, services
 from plc.models import Message, MessageState, ReadPosition
 
 # serialized_rollback: the flush after a transactional test would wipe the pages the migrations made
@@ -165,11 +165,11 @@ def fresh_realtime():
 
 @pytest.fixture
 def topic(open_plg, lehrkraft_a):
-    return discussion.create_topic(actor=lehrkraft_a, plg=open_plg, title="Tablets in Klasse 7", body="Wer macht mit?")
+    return services.create_topic(actor=lehrkraft_a, plg=open_plg, title="Tablets in Klasse 7", body="Wer macht mit?")
 
 
 def _post(actor, topic, body):
-    return discussion.post_message(actor=actor, topic=topic, body=body)
+    return services.post_message(actor=actor, topic=topic, body=body)
 
 
 # --- Who may connect ------------------------------------------------------------------------
@@ -235,7 +235,7 @@ def test_member_lead_and_smz_connect_to_a_closed_plg(request, closed_plg, person
 
 
 def test_sync_sends_every_message_after_last_id_in_order_then_synced(open_plg, topic, lehrkraft_a, plg_leitung):
-    other = discussion.create_topic(actor=plg_leitung, plg=open_plg, title="Zweites Thema", body="Hallo")
+    other = services.create_topic(actor=plg_leitung, plg=open_plg, title="Zweites Thema", body="Hallo")
     _post(lehrkraft_a, topic, "zwei")
     _post(plg_leitung, other, "drei")
     ids = list(Message.objects.filter(plg=open_plg).order_by("pk").values_list("pk", flat=True))
@@ -267,7 +267,7 @@ def test_sync_with_since_also_sends_messages_changed_after_it(open_plg, topic, l
         ws = await open_socket(open_plg.pk, session)
         try:
             _, synced = await sync(ws, 0)
-            await sync_to_async(discussion.edit_message)(actor=lehrkraft_a, message=first, body="eins, verbessert")
+            await sync_to_async(services.edit_message)(actor=lehrkraft_a, message=first, body="eins, verbessert")
             await next_frame(ws, "message")  # the live edit
             return await sync(ws, synced["last_id"], since=synced["now"])
         finally:
@@ -295,7 +295,7 @@ def test_sync_resends_a_message_written_before_the_last_sync_but_committed_after
         return synced
 
     synced = run(scenario)
-    synced_at = datetime.fromisoformat(synced["now"]) + discussion.SYNC_MARGIN  # when the sync really happened
+    synced_at = datetime.fromisoformat(synced["now"]) + selectors.SYNC_MARGIN  # when the sync really happened
     slow = _post(lehrkraft_a, topic, "langsam geschrieben")
     newer = _post(lehrkraft_a, topic, "schneller bestätigt")
     # The slow message was written a second before that sync (and, we pretend, committed after it).
@@ -370,9 +370,9 @@ def test_post_reaches_every_connected_member_and_the_sender_gets_its_client_id(
 def test_refused_posts_are_error_frames_and_the_connection_stays_open(
     open_plg, closed_plg, topic, lehrkraft_a, plg_leitung
 ):
-    foreign = discussion.create_topic(actor=plg_leitung, plg=closed_plg, title="Andere PLG", body="x")
-    unlocked = discussion.create_topic(actor=plg_leitung, plg=open_plg, title="Offen", body="x")
-    discussion.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
+    foreign = services.create_topic(actor=plg_leitung, plg=closed_plg, title="Andere PLG", body="x")
+    unlocked = services.create_topic(actor=plg_leitung, plg=open_plg, title="Offen", body="x")
+    services.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
     session = session_of(lehrkraft_a)
     before = Message.objects.count()
 
@@ -510,7 +510,7 @@ def test_refused_edit_delete_and_hide_are_error_frames_and_change_nothing(open_p
 
 
 def test_smz_may_hide_in_any_plg(closed_plg, lehrkraft_a, smz):
-    topic = discussion.create_topic(actor=lehrkraft_a, plg=closed_plg, title="Intern", body="Unpassend")
+    topic = services.create_topic(actor=lehrkraft_a, plg=closed_plg, title="Intern", body="Unpassend")
     message = topic.messages.get()
     session = session_of(smz)
 

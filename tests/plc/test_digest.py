@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from lernen25.models import Notification
-from plc import discussion
+from plc import services
 
 
 def _mention_anna(open_plg, plg_leitung, lehrkraft_a, text="Was meinst du, @Anna Lehmann?"):
-    topic = discussion.create_topic(actor=plg_leitung, plg=open_plg, title="Geometrie", body="Los geht's")
-    return discussion.post_message(actor=plg_leitung, topic=topic, body=text)
+    topic = services.create_topic(actor=plg_leitung, plg=open_plg, title="Geometrie", body="Los geht's")
+    return services.post_message(actor=plg_leitung, topic=topic, body=text)
 
 
 def test_unread_mentions_of_the_day_are_mailed_once_in_german(open_plg, plg_leitung, lehrkraft_a, capsys):

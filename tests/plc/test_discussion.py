@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from lernen25.errors import RefusalKind, Refused
 from lernen25.models import Notification
-from plc import discussion, markdown, realtime, services
+from plc import markdown, realtime, selectors, services
 from plc.models import Message, MessageState, PlgStatus, ReadPosition, Topic
 from tests.plc.test_consumers import (  # the WebSocket helpers, for the no-JS form seen live
     fresh_realtime,  # noqa: F401 (autouse: empty cache and channel layer)
@@ -32,11 +32,11 @@ LENA, BERND = "Lena Leitner", "Bernd Becker"
 
 @pytest.fixture
 def topic(open_plg, lehrkraft_a):
-    return discussion.create_topic(actor=lehrkraft_a, plg=open_plg, title="Tablets in Klasse 7", body="Wer macht mit?")
+    return services.create_topic(actor=lehrkraft_a, plg=open_plg, title="Tablets in Klasse 7", body="Wer macht mit?")
 
 
 def post(actor, topic, body, **kwargs):
-    return discussion.post_message(actor=actor, topic=topic, body=body, **kwargs)
+    return services.post_message(actor=actor, topic=topic, body=body, **kwargs)
 
 
 def refused(call, **kwargs) -> Refused:
@@ -143,7 +143,7 @@ def test_nobody_posts_in_an_archived_plg(open_plg, topic, lehrkraft_a, plg_leitu
 
 
 def test_locked_topic_takes_posts_from_leads_and_smz_only(topic, lehrkraft_a, plg_leitung, smz):
-    discussion.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
+    services.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
     before = snapshot()
     refusal = refused(post, actor=lehrkraft_a, topic=topic, body="Noch eine Frage")
     assert (refusal.message, refusal.kind) == ("Dieses Thema ist gesperrt.", RefusalKind.CONFLICT)
@@ -174,7 +174,7 @@ def test_body_of_exactly_5000_chars_is_accepted(topic, lehrkraft_a):
 
 
 def test_reply_must_be_in_the_same_topic(open_plg, topic, lehrkraft_a):
-    other = discussion.create_topic(actor=lehrkraft_a, plg=open_plg, title="Anderes", body="Hallo")
+    other = services.create_topic(actor=lehrkraft_a, plg=open_plg, title="Anderes", body="Hallo")
     before = snapshot()
     refusal = refused(post, actor=lehrkraft_a, topic=topic, body="Antwort", reply_to=other.messages.get())
     assert refusal.message == "Sie können nur auf einen Beitrag desselben Themas antworten."
@@ -193,7 +193,7 @@ def test_posting_moves_the_authors_read_position_and_the_topics_time(topic, lehr
 
 def test_author_edits_own_message(topic, lehrkraft_a):
     message = post(lehrkraft_a, topic, "Erste Fassung")
-    discussion.edit_message(actor=lehrkraft_a, message=message, body="Zweite **Fassung**")
+    services.edit_message(actor=lehrkraft_a, message=message, body="Zweite **Fassung**")
     message.refresh_from_db()
     assert (message.body, message.state) == ("Zweite **Fassung**", MessageState.EDITED)
     assert "<strong>Fassung</strong>" in message.body_html
@@ -203,26 +203,26 @@ def test_nobody_edits_someone_elses_message(topic, lehrkraft_a, plg_leitung, smz
     message = post(lehrkraft_a, topic, "Meins")
     before = snapshot()
     for person in (plg_leitung, smz):
-        refusal = refused(discussion.edit_message, actor=person, message=message, body="Geändert")
+        refusal = refused(services.edit_message, actor=person, message=message, body="Geändert")
         assert (refusal.message, refusal.kind) == ("Sie können nur Ihre eigenen Beiträge bearbeiten.", "forbidden")
     assert snapshot() == before
 
 
 def test_hidden_or_deleted_messages_cannot_be_edited(topic, lehrkraft_a, plg_leitung):
     hidden = post(lehrkraft_a, topic, "Wird ausgeblendet")
-    discussion.set_hidden(actor=plg_leitung, message=hidden, hidden=True)
+    services.set_hidden(actor=plg_leitung, message=hidden, hidden=True)
     deleted = post(lehrkraft_a, topic, "Wird gelöscht")
-    discussion.delete_message(actor=lehrkraft_a, message=deleted)
+    services.delete_message(actor=lehrkraft_a, message=deleted)
     before = snapshot()
     for message in (hidden, deleted):
-        refusal = refused(discussion.edit_message, actor=lehrkraft_a, message=message, body="Neu")
+        refusal = refused(services.edit_message, actor=lehrkraft_a, message=message, body="Neu")
         assert (refusal.message, refusal.kind) == ("Dieser Beitrag kann nicht mehr bearbeitet werden.", "conflict")
     assert snapshot() == before
 
 
 def test_author_deletes_own_message_and_its_text_is_gone(topic, lehrkraft_a):
     message = post(lehrkraft_a, topic, "Versehentlich gepostet")
-    discussion.delete_message(actor=lehrkraft_a, message=message)
+    services.delete_message(actor=lehrkraft_a, message=message)
     message.refresh_from_db()
     assert (message.body, message.body_html, message.state) == ("", "", MessageState.DELETED)
     assert message.moderated_by is None
@@ -232,7 +232,7 @@ def test_author_deletes_own_message_and_its_text_is_gone(topic, lehrkraft_a):
 def test_leads_and_smz_delete_a_members_message(request, topic, lehrkraft_a, moderator):
     person = request.getfixturevalue(moderator)
     message = post(lehrkraft_a, topic, "Unpassend")
-    discussion.delete_message(actor=person, message=message)
+    services.delete_message(actor=person, message=message)
     message.refresh_from_db()
     assert (message.body, message.state, message.moderated_by) == ("", MessageState.DELETED, person)
 
@@ -240,11 +240,11 @@ def test_leads_and_smz_delete_a_members_message(request, topic, lehrkraft_a, mod
 def test_member_cannot_delete_the_leads_message_nor_delete_twice(topic, lehrkraft_a, plg_leitung):
     leads = post(plg_leitung, topic, "Von der Leitung")
     mine = post(lehrkraft_a, topic, "Von mir")
-    discussion.delete_message(actor=lehrkraft_a, message=mine)
+    services.delete_message(actor=lehrkraft_a, message=mine)
     before = snapshot()
-    refusal = refused(discussion.delete_message, actor=lehrkraft_a, message=leads)
+    refusal = refused(services.delete_message, actor=lehrkraft_a, message=leads)
     assert (refusal.message, refusal.kind) == ("Sie können nur Ihre eigenen Beiträge löschen.", "forbidden")
-    refusal = refused(discussion.delete_message, actor=lehrkraft_a, message=mine)
+    refusal = refused(services.delete_message, actor=lehrkraft_a, message=mine)
     assert (refusal.message, refusal.kind) == ("Dieser Beitrag ist bereits gelöscht.", "conflict")
     assert snapshot() == before
 
@@ -253,10 +253,10 @@ def test_member_cannot_delete_the_leads_message_nor_delete_twice(topic, lehrkraf
 def test_leads_and_smz_hide_and_unhide(request, topic, lehrkraft_a, moderator):
     person = request.getfixturevalue(moderator)
     message = post(lehrkraft_a, topic, "Grenzwertig")
-    discussion.set_hidden(actor=person, message=message, hidden=True)
+    services.set_hidden(actor=person, message=message, hidden=True)
     message.refresh_from_db()
     assert (message.state, message.moderated_by, message.body) == (MessageState.HIDDEN, person, "Grenzwertig")
-    discussion.set_hidden(actor=person, message=message, hidden=False)
+    services.set_hidden(actor=person, message=message, hidden=False)
     message.refresh_from_db()
     assert message.state == MessageState.VISIBLE
 
@@ -264,22 +264,22 @@ def test_leads_and_smz_hide_and_unhide(request, topic, lehrkraft_a, moderator):
 def test_members_cannot_hide_and_nothing_to_change_is_refused(topic, lehrkraft_a, plg_leitung):
     message = post(plg_leitung, topic, "Sichtbar")
     before = snapshot()
-    refusal = refused(discussion.set_hidden, actor=lehrkraft_a, message=message, hidden=True)
+    refusal = refused(services.set_hidden, actor=lehrkraft_a, message=message, hidden=True)
     assert (refusal.message, refusal.kind) == (
         "Nur die PLG-Leitung und das SMZ können Beiträge ausblenden.",
         "forbidden",
     )
-    refusal = refused(discussion.set_hidden, actor=plg_leitung, message=message, hidden=False)
+    refusal = refused(services.set_hidden, actor=plg_leitung, message=message, hidden=False)
     assert (refusal.message, refusal.kind) == ("Es gibt nichts zu ändern.", "conflict")
     assert snapshot() == before
 
 
 def test_only_leads_and_smz_pin_and_lock(topic, lehrkraft_a, plg_leitung):
     before = snapshot()
-    refusal = refused(discussion.set_topic_flags, actor=lehrkraft_a, topic=topic, locked=True)
+    refusal = refused(services.set_topic_flags, actor=lehrkraft_a, topic=topic, locked=True)
     assert refusal.message == "Nur die PLG-Leitung und das SMZ können Themen anheften oder sperren."
     assert snapshot() == before
-    discussion.set_topic_flags(actor=plg_leitung, topic=topic, pinned=True)
+    services.set_topic_flags(actor=plg_leitung, topic=topic, pinned=True)
     topic.refresh_from_db()
     assert (topic.pinned, topic.locked) == (True, False)
 
@@ -299,9 +299,9 @@ def test_post_is_broadcast_once_and_only_after_commit(topic, lehrkraft_a, django
 @pytest.mark.parametrize(
     "change",
     [
-        lambda m, author, lead: discussion.edit_message(actor=author, message=m, body="anders"),
-        lambda m, author, lead: discussion.delete_message(actor=author, message=m),
-        lambda m, author, lead: discussion.set_hidden(actor=lead, message=m, hidden=True),
+        lambda m, author, lead: services.edit_message(actor=author, message=m, body="anders"),
+        lambda m, author, lead: services.delete_message(actor=author, message=m),
+        lambda m, author, lead: services.set_hidden(actor=lead, message=m, hidden=True),
     ],
     ids=["edit", "delete", "hide"],
 )
@@ -342,8 +342,8 @@ def test_refused_calls_broadcast_nothing(topic, lehrkraft_a, lehrkraft_b, django
             for call, kwargs in [
                 (post, {"actor": lehrkraft_b, "topic": topic, "body": "Fremd"}),
                 (post, {"actor": lehrkraft_a, "topic": topic, "body": " "}),
-                (discussion.edit_message, {"actor": lehrkraft_b, "message": message, "body": "Fremd"}),
-                (discussion.set_hidden, {"actor": lehrkraft_a, "message": message, "hidden": True}),
+                (services.edit_message, {"actor": lehrkraft_b, "message": message, "body": "Fremd"}),
+                (services.set_hidden, {"actor": lehrkraft_a, "message": message, "hidden": True}),
             ]:
                 refused(call, **kwargs)
         assert callbacks == []
@@ -354,13 +354,13 @@ def test_refused_calls_broadcast_nothing(topic, lehrkraft_a, lehrkraft_b, django
 
 
 def _unread(user, plg):
-    return {t.pk: (t.message_count, t.unread) for t in discussion.topics_with_unread(user, plg)}
+    return {t.pk: (t.message_count, t.unread) for t in selectors.topics_with_unread(user, plg)}
 
 
 def test_unread_counts_leave_out_own_messages_and_follow_the_read_position(
     open_plg, topic, lehrkraft_a, plg_leitung, django_assert_max_num_queries
 ):
-    second = discussion.create_topic(actor=plg_leitung, plg=open_plg, title="Zweites", body="Hallo")
+    second = services.create_topic(actor=plg_leitung, plg=open_plg, title="Zweites", body="Hallo")
     assert _unread(lehrkraft_a, open_plg) == {topic.pk: (1, 0), second.pk: (1, 1)}
     assert _unread(plg_leitung, open_plg) == {topic.pk: (1, 1), second.pk: (1, 0)}
 
@@ -368,49 +368,49 @@ def test_unread_counts_leave_out_own_messages_and_follow_the_read_position(
     last_new = post(plg_leitung, topic, "zwei")
     assert _unread(lehrkraft_a, open_plg)[topic.pk] == (3, 2)
 
-    discussion.mark_read(actor=lehrkraft_a, topic=topic, message_id=first_new.pk)
+    services.mark_read(actor=lehrkraft_a, topic=topic, message_id=first_new.pk)
     assert _unread(lehrkraft_a, open_plg)[topic.pk] == (3, 1)
-    discussion.mark_read(actor=lehrkraft_a, topic=topic, message_id=last_new.pk)
+    services.mark_read(actor=lehrkraft_a, topic=topic, message_id=last_new.pk)
     assert _unread(lehrkraft_a, open_plg)[topic.pk] == (3, 0)
 
     with django_assert_max_num_queries(1):
-        list(discussion.topics_with_unread(lehrkraft_a, open_plg))
+        list(selectors.topics_with_unread(lehrkraft_a, open_plg))
 
 
 def test_deleted_messages_are_neither_counted_nor_unread(topic, lehrkraft_a, plg_leitung):
     message = post(plg_leitung, topic, "gleich weg")
     assert _unread(lehrkraft_a, topic.plg)[topic.pk] == (2, 1)
-    discussion.delete_message(actor=plg_leitung, message=message)
+    services.delete_message(actor=plg_leitung, message=message)
     assert _unread(lehrkraft_a, topic.plg)[topic.pk] == (1, 0)
 
 
 def test_mark_read_never_goes_back(topic, lehrkraft_a, plg_leitung):
     first = post(plg_leitung, topic, "eins")
     second = post(plg_leitung, topic, "zwei")
-    assert discussion.mark_read(actor=lehrkraft_a, topic=topic, message_id=second.pk) == second.pk
-    assert discussion.mark_read(actor=lehrkraft_a, topic=topic, message_id=first.pk) == second.pk
+    assert services.mark_read(actor=lehrkraft_a, topic=topic, message_id=second.pk) == second.pk
+    assert services.mark_read(actor=lehrkraft_a, topic=topic, message_id=first.pk) == second.pk
     assert ReadPosition.objects.get(user=lehrkraft_a, topic=topic).last_read_id == second.pk
 
 
 def test_mark_read_beyond_the_topic_stops_at_its_newest_message(open_plg, topic, lehrkraft_a, plg_leitung):
     newest = post(plg_leitung, topic, "neu")
-    elsewhere = discussion.create_topic(actor=plg_leitung, plg=open_plg, title="Anderes", body="später")
+    elsewhere = services.create_topic(actor=plg_leitung, plg=open_plg, title="Anderes", body="später")
     later_id = elsewhere.messages.get().pk
-    assert discussion.mark_read(actor=lehrkraft_a, topic=topic, message_id=later_id) == newest.pk
+    assert services.mark_read(actor=lehrkraft_a, topic=topic, message_id=later_id) == newest.pk
 
 
 # --- Catch-up -------------------------------------------------------------------------------
 
 
 def test_catch_up_returns_new_messages_in_id_order_after_last_id(open_plg, topic, lehrkraft_a, plg_leitung):
-    other = discussion.create_topic(actor=plg_leitung, plg=open_plg, title="Anderes", body="b1")
+    other = services.create_topic(actor=plg_leitung, plg=open_plg, title="Anderes", body="b1")
     mine = [post(lehrkraft_a, topic, "a2"), post(plg_leitung, other, "b2"), post(lehrkraft_a, topic, "a3")]
     first_id = topic.messages.order_by("pk").first().pk
 
-    messages, complete = discussion.catch_up(open_plg.pk, last_id=other.messages.order_by("pk").first().pk, since=None)
+    messages, complete = selectors.catch_up(open_plg.pk, last_id=other.messages.order_by("pk").first().pk, since=None)
     assert [m.pk for m in messages] == [m.pk for m in mine]
     assert complete is True
-    everything, _ = discussion.catch_up(open_plg.pk, last_id=0, since=None)
+    everything, _ = selectors.catch_up(open_plg.pk, last_id=0, since=None)
     assert everything[0].pk == first_id and len(everything) == 5
 
 
@@ -418,10 +418,10 @@ def test_catch_up_adds_messages_changed_since_a_time(open_plg, topic, lehrkraft_
     old = topic.messages.get()
     untouched = post(lehrkraft_a, topic, "bleibt")
     since = timezone.now()
-    discussion.edit_message(actor=lehrkraft_a, message=old, body="geändert")
+    services.edit_message(actor=lehrkraft_a, message=old, body="geändert")
     new = post(plg_leitung, topic, "neu")
 
-    messages, complete = discussion.catch_up(open_plg.pk, last_id=untouched.pk, since=since)
+    messages, complete = selectors.catch_up(open_plg.pk, last_id=untouched.pk, since=since)
     assert [(m.pk, m.state) for m in messages] == [(old.pk, MessageState.EDITED), (new.pk, MessageState.VISIBLE)]
     assert complete is True
 
@@ -429,19 +429,19 @@ def test_catch_up_adds_messages_changed_since_a_time(open_plg, topic, lehrkraft_
 def test_catch_up_is_capped_and_says_it_is_incomplete(open_plg, topic, lehrkraft_a):
     Message.objects.bulk_create(
         Message(plg=open_plg, topic=topic, author=lehrkraft_a, body=f"m{i}", body_html=f"<p>m{i}</p>")
-        for i in range(discussion.CATCH_UP_LIMIT + 1)
+        for i in range(selectors.CATCH_UP_LIMIT + 1)
     )
     start = topic.messages.order_by("pk").first().pk
-    messages, complete = discussion.catch_up(open_plg.pk, last_id=start, since=None)
+    messages, complete = selectors.catch_up(open_plg.pk, last_id=start, since=None)
     assert complete is False
-    assert len(messages) == discussion.CATCH_UP_LIMIT
+    assert len(messages) == selectors.CATCH_UP_LIMIT
     assert [m.pk for m in messages] == sorted(m.pk for m in messages)
     assert messages[0].body == "m0"
 
 
 def test_catch_up_stays_inside_the_plg(open_plg, closed_plg, topic, plg_leitung):
-    discussion.create_topic(actor=plg_leitung, plg=closed_plg, title="Geheim", body="nur intern")
-    messages, _ = discussion.catch_up(open_plg.pk, last_id=0, since=None)
+    services.create_topic(actor=plg_leitung, plg=closed_plg, title="Geheim", body="nur intern")
+    messages, _ = selectors.catch_up(open_plg.pk, last_id=0, since=None)
     assert {m.plg_id for m in messages} == {open_plg.pk}
 
 
@@ -457,7 +457,7 @@ def test_topic_page_shows_messages_in_german_with_the_new_marker(client, topic, 
     client.get(topic_url(topic))  # the visit moves the read position to the end
     seen = post(lehrkraft_a, topic, "Meine eigene Antwort")
     new = post(plg_leitung, topic, "Neuigkeit von der Leitung")
-    discussion.edit_message(actor=lehrkraft_a, message=seen, body="Meine _verbesserte_ Antwort")
+    services.edit_message(actor=lehrkraft_a, message=seen, body="Meine _verbesserte_ Antwort")
 
     page = client.get(topic_url(topic)).content.decode()
 
@@ -515,7 +515,7 @@ def test_no_js_form_shows_german_errors_and_writes_nothing(client, topic, lehrkr
 
 
 def test_no_js_form_on_a_locked_topic_is_refused_for_members(client, topic, lehrkraft_a, plg_leitung):
-    discussion.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
+    services.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
     client.force_login(lehrkraft_a)
     before = snapshot()
     response = client.post(topic_url(topic), {"body": "Noch schnell"})
@@ -553,7 +553,7 @@ def test_no_js_post_appears_live_for_connected_members(client, topic, lehrkraft_
 
 
 def test_outsider_gets_404_for_a_closed_plgs_topic(client, closed_plg, plg_leitung, lehrkraft_b):
-    topic = discussion.create_topic(actor=plg_leitung, plg=closed_plg, title="Intern", body="Vertraulich")
+    topic = services.create_topic(actor=plg_leitung, plg=closed_plg, title="Intern", body="Vertraulich")
     client.force_login(lehrkraft_b)
     before = snapshot()
     assert client.get(topic_url(topic)).status_code == 404
@@ -578,7 +578,7 @@ def test_non_member_reads_an_open_plgs_topic_but_cannot_post(client, topic, lehr
 
 
 def test_non_member_of_an_on_request_plg_cannot_read_its_topics(client, request_plg, plg_leitung, lehrkraft_b):
-    topic = discussion.create_topic(actor=plg_leitung, plg=request_plg, title="Nur für Mitglieder", body="Hallo")
+    topic = services.create_topic(actor=plg_leitung, plg=request_plg, title="Nur für Mitglieder", body="Hallo")
     client.force_login(lehrkraft_b)
     response = client.get(topic_url(topic))
     assert response.status_code == 403

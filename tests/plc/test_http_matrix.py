@@ -21,7 +21,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from plc import discussion, services
+from plc import services
 from plc.urls import urlpatterns
 
 PERSONAS = ("guest", "outsider", "member", "lead", "smz", "admin")
@@ -355,9 +355,9 @@ def _prepare(row: Row, plg, cast) -> dict:
     if "link" in row.needs:
         ctx["link"] = services.add_link(actor=cast["member"], plg=plg, title="Link", url="https://example.org")
     if "topic" in row.needs or "message" in row.needs:
-        ctx["topic"] = discussion.create_topic(actor=cast["lead"], plg=plg, title="Thema", body="Erster Beitrag")
+        ctx["topic"] = services.create_topic(actor=cast["lead"], plg=plg, title="Thema", body="Erster Beitrag")
     if "message" in row.needs:
-        ctx["message"] = discussion.post_message(actor=cast["member"], topic=ctx["topic"], body="Von Anna")
+        ctx["message"] = services.post_message(actor=cast["member"], topic=ctx["topic"], body="Von Anna")
     if "meeting" in row.needs:
         start = timezone.now() + timedelta(days=2)
         ctx["meeting"] = services.schedule_meeting(

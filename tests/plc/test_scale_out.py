@@ -50,7 +50,7 @@ from django.test import Client
 from lernen25.models import Affiliation, District, School, SchoolType, User
 from lernen25.roles import Role
 from lernen25.services import assign_role
-from plc import discussion, services
+from plc import services
 from plc.models import PlgKind, Visibility
 
 school = School.objects.create(
@@ -79,7 +79,7 @@ plg = services.create_plg(
 )
 services.invite_member(actor=lead, plg=plg, user=member)
 services.accept_invitation(actor=member, invitation=plg.invitations.get(email=member.email))
-topic = discussion.create_topic(actor=lead, plg=plg, title="Skalierung", body="Los geht's")
+topic = services.create_topic(actor=lead, plg=plg, title="Skalierung", body="Los geht's")
 print("SEED " + json.dumps({
     "plg": plg.pk, "topic": topic.pk, "lead": session(lead), "member": session(member),
     "cookie": settings.SESSION_COOKIE_NAME,

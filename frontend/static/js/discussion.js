@@ -10,7 +10,10 @@ if (root && list && root.dataset.live === "1") {
   const plg = root.dataset.plg;
   const topic = Number(root.dataset.topic);
   const me = Number(root.dataset.user);
-  const moderator = root.dataset.moderator === "1";
+  // What this person may do to messages, computed by the server from plc.permissions:
+  // {"edit"|"delete"|"hide": "any" | "own" | "none"}. The client only looks the scope up.
+  const scopes = JSON.parse(root.dataset.scopes || "{}");
+  const postWhenLocked = root.dataset.postWhenLocked === "1";
   const form = document.getElementById("post-form");
   const textarea = form ? form.querySelector("textarea") : null;
   const status = document.getElementById("live-status");
@@ -33,12 +36,10 @@ if (root && list && root.dataset.live === "1") {
 
   function showActions(item) {
     const author = Number(item.dataset.author);
+    const mine = author === me; // rules-allowlist: applies the server's "own" scope, decides nothing
     item.querySelectorAll("[data-for]").forEach((action) => {
-      const rule = action.dataset.for;
-      const allowed = (rule === "own" && author === me)
-        || (rule === "moderator" && moderator)
-        || (rule === "own-or-moderator" && (author === me || moderator));
-      action.hidden = !allowed;
+      const scope = scopes[action.dataset.for] || "none";
+      action.hidden = !(scope === "any" || (scope === "own" && mine));
     });
     if (csrf) {
       item.querySelectorAll("form").forEach((f) => {
@@ -67,7 +68,7 @@ if (root && list && root.dataset.live === "1") {
     const later = [...list.querySelectorAll(".l25-message")].find((el) => Number(el.dataset.id) > frame.id);
     list.insertBefore(item, later || null);
     document.getElementById("no-messages")?.remove();
-    if (frame.author !== me) {
+    if (frame.author !== me) { // rules-allowlist: announces others' messages, decides nothing
       const name = item.querySelector(".l25-message__meta strong")?.textContent || "";
       say(`${text.textNew} ${name}`);
       markRead();
@@ -140,7 +141,7 @@ if (root && list && root.dataset.live === "1") {
       case "presence": showPresence(frame.users, frame.count || frame.users.length); break;
       case "error": showError(frame); break;
       case "topic":
-        if (frame.id === topic && frame.locked && !moderator && form) form.hidden = true;
+        if (frame.id === topic && frame.locked && !postWhenLocked && form) form.hidden = true;
         break;
       default: break;
     }

@@ -6,19 +6,20 @@ everyone connected.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lernen25.errors import RefusalKind, Refused
-from plc import discussion
+from lernen25.errors import Refused
+from lernen25.http import confirm_page
+from lernen25.permissions import allowed, require
+from plc import permissions, selectors, services
 from plc.forms import MessageForm, TopicForm
 from plc.models import Message, Topic
-from plc.permissions import user_can
-from plc.views import plg_action, render_plg
+from plc.views._common import form_error, plg_action, refused_in_form
 
 
 def _topic(plg, topic_id) -> Topic:
@@ -29,36 +30,34 @@ def _message(plg, message_id) -> Message:
     return get_object_or_404(Message.objects.select_related("topic", "plg"), pk=message_id, plg=plg)
 
 
-def _require_content(user, plg):
-    if not user_can(user, "view_content", plg):
-        raise PermissionDenied(_("Only members see this PLC's discussion."))
+def _in_topic(message: Message) -> str:
+    return f"{selectors.topic_url(message.topic)}#m{message.pk}"
 
 
-@plg_action
+@plg_action("plc.read_discussion")
 def topic_view(request, plg, topic_id):
     """A topic: the last messages (``?vor=<id>`` pages back), and the form; POST posts a message."""
-    _require_content(request.user, plg)
     topic = _topic(plg, topic_id)
     form = MessageForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                message = discussion.post_message(actor=request.user, topic=topic, body=form.cleaned_data["body"])
+                message = services.post_message(actor=request.user, topic=topic, body=form.cleaned_data["body"])
             except Refused as refusal:
-                if refusal.kind == RefusalKind.NOT_FOUND:
-                    raise Http404 from None
+                if refusal.kind == "not_found":
+                    raise
                 form.add_error(None, str(refusal.message))
                 status = refusal.status
             else:
-                return redirect(f"{discussion.topic_url(topic)}#m{message.pk}")
+                return redirect(_in_topic(message))
         else:
             status = 400
     before = request.GET.get("vor")
-    page = discussion.topic_page(request.user, topic, before=int(before) if before and before.isdigit() else None)
+    page = selectors.topic_page(request.user, topic, before=int(before) if before and before.isdigit() else None)
     if not before and page.messages:
-        discussion.mark_read(actor=request.user, topic=topic, message_id=page.messages[-1].pk)
-    moderates = user_can(request.user, "moderate", plg)
+        services.mark_read(actor=request.user, topic=topic, message_id=page.messages[-1].pk)
+    may_post_when_locked = allowed(request.user, "plc.post_when_locked", plg)
     template = "plc/_message_list.html" if request.htmx else "plc/topic.html"
     return render(
         request,
@@ -69,94 +68,86 @@ def topic_view(request, plg, topic_id):
             "page": page,
             "form": form,
             "viewer": request.user,
-            "viewer_moderates": moderates,
-            "may_post": discussion.may_post(request.user, plg) and (not topic.locked or moderates),
-            "may_connect": discussion.may_connect(request.user, plg),
-            "members": sorted(discussion.member_names(plg)),
+            "message_scopes_json": json.dumps(permissions.message_scopes(request.user, plg)),
+            "may_post_when_locked": may_post_when_locked,
+            "may_set_flags": allowed(request.user, "plc.set_topic_flags", plg),
+            "may_post": allowed(request.user, "plc.post", plg) and (not topic.locked or may_post_when_locked),
+            "may_connect": allowed(request.user, "plc.connect", plg),
+            "members": sorted(selectors.member_names(plg)),
             "files": list(plg.files.select_related("document")[:30]),
             # Where the live stream starts: the newest message of the whole PLG when the page was made.
-            "stream_last_id": discussion.newest_message_id(plg),
-            "stream_now": discussion.sync_point(),
+            "stream_last_id": selectors.newest_message_id(plg),
+            "stream_now": selectors.sync_point(),
         },
         status=status,
     )
 
 
 @require_POST
-@plg_action
+@plg_action("plc.read_discussion")
 def create_topic_view(request, plg):
-    _require_content(request.user, plg)
     form = TopicForm(request.POST)
     if not form.is_valid():
-        return render_plg(request, plg, status=400, topic_form=form)
+        return form_error(request, plg, "topic_form", form)
     try:
-        topic = discussion.create_topic(
+        topic = services.create_topic(
             actor=request.user, plg=plg, title=form.cleaned_data["title"], body=form.cleaned_data["body"]
         )
     except Refused as refusal:
-        if refusal.kind == RefusalKind.NOT_FOUND:
-            raise Http404 from None
-        form.add_error(None, str(refusal.message))
-        return render_plg(request, plg, status=refusal.status, topic_form=form)
-    return redirect(discussion.topic_url(topic))
+        return refused_in_form(request, plg, "topic_form", form, refusal)
+    return redirect(selectors.topic_url(topic))
 
 
-@plg_action
+@plg_action()
 def edit_message_view(request, plg, message_id):
     message = _message(plg, message_id)
-    if message.author_id != request.user.pk:
-        raise PermissionDenied(_("You can only edit your own messages."))
+    require(request.user, "plc.edit_message", message)
     form = MessageForm(request.POST or None, initial={"body": message.body})
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
-                discussion.edit_message(actor=request.user, message=message, body=form.cleaned_data["body"])
+                services.edit_message(actor=request.user, message=message, body=form.cleaned_data["body"])
             except Refused as refusal:
                 form.add_error(None, str(refusal.message))
                 status = refusal.status
             else:
-                return redirect(f"{discussion.topic_url(message.topic)}#m{message.pk}")
+                return redirect(_in_topic(message))
         else:
             status = 400
     return render(request, "plc/message_edit.html", {"plg": plg, "message": message, "form": form}, status=status)
 
 
-@plg_action
+@plg_action()
 def delete_message_view(request, plg, message_id):
     message = _message(plg, message_id)
-    if message.author_id != request.user.pk and not user_can(request.user, "moderate", plg):
-        raise PermissionDenied(_("You can only delete your own messages."))
-    back = f"{discussion.topic_url(message.topic)}#m{message.pk}"
+    require(request.user, "plc.delete_message", message)
     if request.method != "POST":
-        return render(
+        return confirm_page(
             request,
-            "confirm.html",
-            {
-                "plg": plg,
-                "title": _("Delete this message?"),
-                "text": _("The text is removed for everyone; this cannot be undone."),
-                "button": _("Delete message"),
-                "back": back,
-            },
+            title=_("Delete this message?"),
+            text=_("The text is removed for everyone; this cannot be undone."),
+            button=_("Delete message"),
+            back=_in_topic(message),
+            plg=plg,
         )
-    discussion.delete_message(actor=request.user, message=message)
+    services.delete_message(actor=request.user, message=message)
     messages.success(request, _("The message was deleted."))
-    return redirect(back)
+    return redirect(_in_topic(message))
 
 
 @require_POST
-@plg_action
+@plg_action()
 def hide_message_view(request, plg, message_id):
     message = _message(plg, message_id)
     hidden = request.POST.get("hidden") == "1"
-    discussion.set_hidden(actor=request.user, message=message, hidden=hidden)
+    services.set_hidden(actor=request.user, message=message, hidden=hidden)
     messages.success(request, _("The message is hidden.") if hidden else _("The message is shown again."))
-    return redirect(f"{discussion.topic_url(message.topic)}#m{message.pk}")
+    return redirect(_in_topic(message))
 
 
 @require_POST
-@plg_action
+@plg_action("plc.set_topic_flags")
 def topic_flags_view(request, plg, topic_id):
     topic = _topic(plg, topic_id)
     flags = {}
@@ -164,6 +155,6 @@ def topic_flags_view(request, plg, topic_id):
         flags["pinned"] = request.POST["pinned"] == "1"
     if "locked" in request.POST:
         flags["locked"] = request.POST["locked"] == "1"
-    discussion.set_topic_flags(actor=request.user, topic=topic, **flags)
+    services.set_topic_flags(actor=request.user, topic=topic, **flags)
     messages.success(request, _("The topic was changed."))
-    return redirect(discussion.topic_url(topic))
+    return redirect(selectors.topic_url(topic))

@@ -8,4 +8,5 @@ class Lernen25Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from lernen25 import permissions, signal_handlers  # noqa: F401  (registers rules and receivers)
+        # Registers the rules, the notification kinds and the signal receivers.
+        from lernen25 import notification_kinds, permissions, signal_handlers  # noqa: F401

@@ -341,10 +341,13 @@ class HomePage(Page):
         verbose_name = _("Home page")
 
     def get_context(self, request, *args, **kwargs):
+        from lernen25.registry import home_panels
         from lernen25.selectors import home_feed_for
 
         context = super().get_context(request, *args, **kwargs)
         context["feed"] = home_feed_for(request.user)
+        # The apps' panels (lernen25.registry), each read by its own selector for this person.
+        context["panels"] = home_panels.for_user(request.user) if request.user.is_authenticated else []
         return context
 
 
@@ -385,8 +388,10 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    verb = models.CharField(max_length=100)  # dotted, e.g. "plc.join_request.created"
-    text = models.CharField(_("Text"), max_length=500)
+    kind = models.CharField(max_length=100)  # a registered kind, dotted: "plc.join_request.created"
+    params = models.JSONField(default=dict, blank=True)  # what the kind's text needs, as it was then
+    # The text as written before kinds were rendered on reading (rows older than migration 0010).
+    stored_text = models.CharField(_("Text"), max_length=500, blank=True)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -399,3 +404,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def text(self) -> str:
+        """The text in the reader's (the active) language."""
+        from lernen25.notifications import render
+
+        return render(self.kind, self.params) or self.stored_text

@@ -11,8 +11,14 @@ from django_tasks import task
 
 
 @task()
-def send_notification_mails(*, recipient_ids: list[int], subject: str, text: str, url: str) -> int:
-    """Mail a notification to each recipient who wants e-mails. Returns the number of mails sent."""
+def send_notification_mails(*, recipient_ids: list[int], kind: str, params: dict, url: str) -> int:
+    """Mail a notification to each recipient who wants e-mails. Returns the number of mails sent.
+
+    The text is rendered here from the kind and its parameters, in the platform's language
+    (the people have no stored language yet; the site's default is German).
+    """
+    from lernen25.notifications import render
+
     users = (
         get_user_model()
         .objects.filter(pk__in=recipient_ids, is_active=True, profile__email_notifications=True)
@@ -20,6 +26,8 @@ def send_notification_mails(*, recipient_ids: list[int], subject: str, text: str
     )
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
+        text = render(kind, params)
+        subject = text[:150]
         for user in users:
             body = render_to_string(
                 "lernen25/email/notification.txt",

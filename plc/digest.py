@@ -22,7 +22,7 @@ def send_mention_digest(*, hours: int = 24, now=None) -> int:
     now = now or timezone.now()
     mentions = (
         Notification.objects.filter(
-            verb="plc.mention",
+            kind="plc.mention",
             read_at__isnull=True,
             created_at__gte=now - timedelta(hours=hours),
             recipient__is_active=True,

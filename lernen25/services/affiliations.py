@@ -118,9 +118,8 @@ def _grant(*, actor, user, school: School, function: str, source: str, **audit_d
     notify(
         [user],
         actor=actor,
-        verb="lernen25.affiliation.granted",
-        text=_("You are now confirmed as %(function)s at %(school)s.")
-        % {"function": _function_label(function), "school": school.name},
+        kind="lernen25.affiliation.granted",
+        params={"function": str(function), "school": school.name},
         url=reverse("profile"),
     )
     forget_grants(user)
@@ -166,9 +165,8 @@ def revoke_function(*, actor, affiliation: Affiliation) -> Affiliation:
         notify(
             [locked.user],
             actor=actor,
-            verb="lernen25.affiliation.revoked",
-            text=_("Your function %(function)s at %(school)s has ended.")
-            % {"function": _function_label(locked.function), "school": school.name},
+            kind="lernen25.affiliation.revoked",
+            params={"function": str(locked.function), "school": school.name},
             url=reverse("profile"),
         )
     forget_grants(locked.user)
@@ -233,9 +231,8 @@ def request_confirmation(*, actor, school: School, message: str = "") -> Confirm
         notify(
             _principals_of(school),
             actor=actor,
-            verb="lernen25.confirmation.requested",
-            text=_("%(name)s asks to be confirmed as a teacher at %(school)s.")
-            % {"name": actor.display_name, "school": school.name},
+            kind="lernen25.confirmation.requested",
+            params={"name": actor.display_name, "school": school.name},
             url=_people_url(school),
         )
     return request
@@ -282,8 +279,8 @@ def decide_confirmation(*, actor, confirmation: ConfirmationRequest, accept: boo
             notify(
                 [locked.user],
                 actor=actor,
-                verb="lernen25.confirmation.declined",
-                text=_("%(school)s has not confirmed you as a teacher.") % {"school": school.name},
+                kind="lernen25.confirmation.declined",
+                params={"school": school.name},
                 url=reverse("profile"),
             )
     confirmation.status = locked.status

@@ -92,8 +92,8 @@ def create_plg(
             notify(
                 leads,
                 actor=actor,
-                verb="plc.lead.assigned",
-                text=_("You lead the new PLC “%(title)s”.") % {"title": plg.title},
+                kind="plc.lead.assigned",
+                params={"title": plg.title, "new": True},
                 url=plg.url,
             )
     return plg
@@ -111,8 +111,8 @@ def propose_plg(*, actor, title: str, kind: str, goals: str, visibility: str, su
         notify(
             _curators(),
             actor=actor,
-            verb="plc.proposal.created",
-            text=_("%(name)s proposes a new PLC: “%(title)s”.") % {"name": actor.display_name, "title": proposal.title},
+            kind="plc.proposal.created",
+            params={"name": actor.display_name, "title": proposal.title},
             url=reverse("plc:proposals"),
         )
     return proposal
@@ -154,8 +154,8 @@ def approve_proposal(*, actor, proposal: PlgProposal) -> PlgPage:
         notify(
             [proposal.proposed_by],
             actor=actor,
-            verb="plc.proposal.approved",
-            text=_("Your proposal “%(title)s” was approved; you lead the new PLC.") % {"title": proposal.title},
+            kind="plc.proposal.approved",
+            params={"title": proposal.title},
             url=plg.url,
         )
     return plg
@@ -183,9 +183,8 @@ def reject_proposal(*, actor, proposal: PlgProposal, reason: str) -> PlgProposal
         notify(
             [proposal.proposed_by],
             actor=actor,
-            verb="plc.proposal.rejected",
-            text=_("Your proposal “%(title)s” was not approved: %(reason)s")
-            % {"title": proposal.title, "reason": reason},
+            kind="plc.proposal.rejected",
+            params={"title": proposal.title, "reason": reason},
             url=reverse("plc:proposals"),
         )
     return proposal

@@ -85,8 +85,8 @@ def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, 
         notify(
             get_user_model().objects.filter(pk__in=mentioned),
             actor=actor,
-            verb="plc.mention",
-            text=_("%(name)s mentioned you in “%(topic)s”.") % {"name": actor.display_name, "topic": topic.title},
+            kind="plc.mention",
+            params={"name": actor.display_name, "topic": topic.title},
             url=f"{selectors.topic_url(topic)}#m{message.pk}",
             email=False,  # mentions reach e-mail through the daily digest
         )

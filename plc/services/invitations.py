@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from lernen25.errors import RefusalKind, Refused
 from lernen25.notifications import notify
+from lernen25.notifications import render as render_notification
 from lernen25.permissions import refuse_unless, require
 from plc import permissions
 from plc.models import Invitation, InvitationStatus, Membership, PlgPage
@@ -42,10 +43,11 @@ def invite_member(*, actor, plg: PlgPage, email: str = "", user=None) -> Invitat
             raise Refused(_("This person has already been invited."), RefusalKind.CONFLICT)
         invitation = Invitation.objects.create(plg=plg, email=email, invitee=invitee, invited_by=actor)
         record("plc.invitation.created", actor=actor, plg=plg, target=invitation, email=email)
-        text = _("%(name)s invites you to the PLC “%(title)s”.") % {"name": actor.display_name, "title": plg.title}
+        params = {"name": actor.display_name, "title": plg.title}
         if invitee is not None:
-            notify([invitee], actor=actor, verb="plc.invitation.created", text=text, url=reverse("notifications"))
+            notify([invitee], actor=actor, kind="plc.invitation.created", params=params, url=reverse("notifications"))
         else:
+            text = render_notification("plc.invitation.created", params)  # a newcomer reads the site's language
             transaction.on_commit(lambda: _mail_invitation_to_newcomer(email=email, text=text))
     return invitation
 
@@ -83,9 +85,8 @@ def accept_invitation(*, actor, invitation: Invitation) -> Membership:
         notify(
             [invitation.invited_by] if invitation.invited_by else [],
             actor=actor,
-            verb="plc.invitation.accepted",
-            text=_("%(name)s accepted the invitation to “%(title)s”.")
-            % {"name": actor.display_name, "title": plg.title},
+            kind="plc.invitation.accepted",
+            params={"name": actor.display_name, "title": plg.title},
             url=plg.url,
             email=False,
         )

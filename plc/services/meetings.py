@@ -52,9 +52,8 @@ def schedule_meeting(
         notify(
             members_of(plg),
             actor=actor,
-            verb="plc.meeting.scheduled",
-            text=_("New meeting in “%(plg)s”: %(title)s on %(when)s.")
-            % {"plg": plg.title, "title": meeting.title, "when": when},
+            kind="plc.meeting.scheduled",
+            params={"plg": plg.title, "title": meeting.title, "when": when},
             url=plg.url + "#termine",
         )
     return meeting
@@ -69,8 +68,8 @@ def cancel_meeting(*, actor, meeting: Meeting) -> None:
         notify(
             members_of(plg),
             actor=actor,
-            verb="plc.meeting.cancelled",
-            text=_("The meeting “%(title)s” in “%(plg)s” was cancelled.") % {"title": meeting.title, "plg": plg.title},
+            kind="plc.meeting.cancelled",
+            params={"title": meeting.title, "plg": plg.title},
             url=plg.url + "#termine",
         )
         meeting.delete()

@@ -45,8 +45,8 @@ def join_plg(*, actor, plg: PlgPage) -> Membership:
         notify(
             leads_of(plg),
             actor=actor,
-            verb="plc.membership.joined",
-            text=_("%(name)s joined “%(title)s”.") % {"name": actor.display_name, "title": plg.title},
+            kind="plc.membership.joined",
+            params={"name": actor.display_name, "title": plg.title},
             url=plg.url,
             email=False,
         )
@@ -79,8 +79,8 @@ def request_membership(*, actor, plg: PlgPage, message: str = "") -> JoinRequest
         notify(
             leads_of(plg),
             actor=actor,
-            verb="plc.join_request.created",
-            text=_("%(name)s asks to join “%(title)s”.") % {"name": actor.display_name, "title": plg.title},
+            kind="plc.join_request.created",
+            params={"name": actor.display_name, "title": plg.title},
             url=plg.url + "#anfragen",
         )
     return join_request
@@ -127,11 +127,10 @@ def decide_request(*, actor, join_request: JoinRequest, accept: bool, reason: st
         if accept:
             add_member(plg, join_request.user)
             record("plc.join_request.accepted", actor=actor, plg=plg, target=join_request, user=join_request.user_id)
-            text = _("Welcome! Your request to join “%(title)s” was accepted.") % values
         else:
             record("plc.join_request.declined", actor=actor, plg=plg, target=join_request, reason=reason)
-            text = _("Your request to join “%(title)s” was declined: %(reason)s") % values
-        notify([join_request.user], actor=actor, verb=f"plc.join_request.{join_request.status}", text=text, url=plg.url)
+        kind = f"plc.join_request.{join_request.status}"
+        notify([join_request.user], actor=actor, kind=kind, params=values, url=plg.url)
     return join_request
 
 
@@ -168,8 +167,8 @@ def remove_member(*, actor, plg: PlgPage, user) -> None:
         notify(
             [user],
             actor=actor,
-            verb="plc.membership.removed",
-            text=_("You are no longer a member of “%(title)s”.") % {"title": plg.title},
+            kind="plc.membership.removed",
+            params={"title": plg.title},
             url="/",
         )
 
@@ -195,8 +194,8 @@ def promote_to_lead(*, actor, plg: PlgPage, user) -> Membership:
         notify(
             [user],
             actor=actor,
-            verb="plc.lead.assigned",
-            text=_("You now lead the PLC “%(title)s”.") % {"title": plg.title},
+            kind="plc.lead.assigned",
+            params={"title": plg.title},
             url=plg.url,
         )
     return membership

@@ -15,7 +15,7 @@ PORT ?= 8000
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k accounts"`.
 PYTEST_ARGS ?=
 
-.PHONY: run dev test setup deps test-deps frontend env db serve lint check browser-deps messages clean
+.PHONY: run dev test test-core setup deps test-deps frontend env db serve lint check browser-deps messages clean
 
 run: setup serve
 
@@ -82,12 +82,24 @@ browser-deps:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# ruff; the import contracts of pyproject.toml (the core imports no feature app, the apps not each
+# other); migrations in step with the models; the core boots without its feature apps.
 lint: test-deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings_core $(PY) manage.py check
 
 test: test-deps frontend browser-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory test-core
+
+# The core's tests without the feature apps (tests/settings_core.py); tests that need an app are
+# marked needs_app and skipped. test_settings.py is left out: it starts subprocesses with the full
+# settings, so it would only repeat the main run.
+test-core: test-deps
+	$(PY) -m pytest --ds=tests.settings_core tests/lernen25 -q -p no:cacheprovider -n 2 \
+		--ignore=tests/lernen25/test_settings.py
 
 # --- Maintenance ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ never on real data. Parameters come from the environment:
   ``{"plgs": [{"id", "topic", "last_id", "sessions": [session keys]}], "topic_via": ...}``; ``last_id``
   is the PLG's newest message, what a client that has just loaded the page sends with ``sync``
 
-Accounts are written in bulk with one precomputed password hash, like ``lernen25/demo.py``. Sessions
+Accounts are written in bulk with one precomputed password hash, like ``lernen25/demo/seed.py``. Sessions
 are what ``django.contrib.auth.login`` would store (user id, backend, session-auth hash), written
 with ``SessionStore`` encoding in bulk.
 """

@@ -15,15 +15,15 @@ from lernen25.roles import Capability, grants_of, school_ids_with
 
 @dataclass
 class HomeFeed:
-    """What the home page tells a signed-in person. Later slices add PLG news here."""
+    """What the core tells a signed-in person on the home page.
+
+    The apps' news (PLGs, meetings, invitations) are home page panels they register in
+    ``lernen25.registry.home_panels``; the page renders those between the greeting and this feed.
+    """
 
     schools: list = field(default_factory=list)
     new_colleagues: list = field(default_factory=list)
     is_guest: bool = False  # signed up, confirmed by no school and without a city-wide role
-    my_plgs: list = field(default_factory=list)
-    featured_plgs: list = field(default_factory=list)
-    meetings: list = field(default_factory=list)
-    invitations: list = field(default_factory=list)
 
 
 def schools_of(user) -> QuerySet[School]:
@@ -113,15 +113,4 @@ def home_feed_for(user, *, days: int = 30, limit: int = 8) -> HomeFeed | None:
         .distinct()
         .order_by("-date_joined")[:limit]
     )
-    # PLG news: registered here so that the core does not import the app at module level.
-    from plc import selectors as plc_selectors
-
-    return HomeFeed(
-        schools=schools,
-        new_colleagues=list(colleagues),
-        is_guest=grants_of(user).is_guest,
-        my_plgs=list(plc_selectors.plgs_of(user)[:limit]),
-        featured_plgs=plc_selectors.featured_plgs_for(user),
-        meetings=plc_selectors.upcoming_meetings_of(user),
-        invitations=list(plc_selectors.pending_invitations_for(user)),
-    )
+    return HomeFeed(schools=schools, new_colleagues=list(colleagues), is_guest=grants_of(user).is_guest)

@@ -20,6 +20,18 @@ class RoleSetupReport:
         return bool(self.created_groups or self.changed_groups)
 
 
+def _installed(dotted: str) -> bool:
+    """Whether the app of ``"sso.view_schoolsignon"`` / ``"plc.PlgIndexPage"`` is installed.
+
+    The role table names the apps' permissions by string, like the settings; without the app (the
+    core-only settings, tests/settings_core.py) there is nothing to grant. A test checks that every
+    app label in the table is installed under the full settings, so a typo cannot hide here.
+    """
+    from django.apps import apps
+
+    return dotted.split(".", 1)[0] in apps.app_configs
+
+
 def _permission(dotted: str) -> Permission:
     app_label, codename = dotted.split(".", 1)
     try:
@@ -38,7 +50,7 @@ def setup_roles() -> RoleSetupReport:
     report = RoleSetupReport()
     for role in Role:
         group, created = Group.objects.get_or_create(name=GROUP_NAMES[role])
-        wanted = {_permission(dotted).pk for dotted in ROLE_MODEL_PERMISSIONS[role]}
+        wanted = {_permission(dotted).pk for dotted in ROLE_MODEL_PERMISSIONS[role] if _installed(dotted)}
         current = set(group.permissions.values_list("pk", flat=True))
         if created:
             report.created_groups.append(group.name)
@@ -58,6 +70,8 @@ def _set_page_permissions(group: Group, role: Role) -> bool:
 
     wanted = set()
     for label, types in ROLE_PAGE_PERMISSIONS.get(role, []):
+        if not _installed(label):
+            continue
         model = apps.get_model(label)
         for page in model.objects.all():
             for permission_type in types:

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
@@ -36,6 +37,10 @@ class IdConverter:
 register_converter(SchoolNumberConverter, "schulnummer")
 register_converter(IdConverter, "id")
 
+# The feature apps' URLconfs (app, prefix), included when the app is installed: the core runs without
+# them (tests/settings_core.py). Named by string, so that the core imports no app.
+APP_URLCONFS = [("plc", "")]
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", set_language, name="set_language"),
@@ -48,7 +53,7 @@ urlpatterns = [
     path("schulen/<schulnummer:number>/anfragen/<id:pk>/entscheiden/", views.school_decide_view, name="school_decide"),
     path("schulen/<schulnummer:number>/e-mail-domain/", views.school_domain_view, name="school_domain"),
     path("benachrichtigungen/", views.notifications_view, name="notifications"),
-    path("", include("plc.urls")),
+    *(path(prefix, include(f"{app}.urls")) for app, prefix in APP_URLCONFS if apps.is_installed(app)),
     # Every sign-in goes through allauth (second factor included): the admins' own login pages redirect.
     path("admin/login/", mfa.sign_in_door),
     path("django-admin/login/", mfa.sign_in_door),

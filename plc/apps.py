@@ -8,4 +8,16 @@ class PlcConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from plc import permissions  # noqa: F401  (registers the rules)
+        from lernen25 import registry
+        from plc import demo, notification_kinds, panels, permissions, search  # noqa: F401  (rules, kinds)
+
+        # What PLG spaces contribute to the core (lernen25.registry; the core imports no app).
+        for panel in panels.HOME_PANELS:
+            registry.home_panels.register(panel)
+        for panel in panels.NOTIFICATION_PANELS:
+            registry.notification_panels.register(panel)
+        for entry in panels.NAVIGATION:
+            registry.navigation.register(entry)
+        for source in search.SEARCH_SOURCES:
+            registry.search_sources.register(source)
+        registry.demo_seeders.register(registry.DemoSeeder("plc", demo.seed))

@@ -153,6 +153,10 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=PlgStatus.choices)
 
 
+class VisibilityForm(forms.Form):
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices, widget=forms.RadioSelect)
+
+
 class CreatePlgForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=PlgKind.choices)

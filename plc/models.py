@@ -92,14 +92,17 @@ class PlgPage(Page):
             [FieldPanel("subjects"), FieldPanel("grade_levels"), FieldPanel("competences"), FieldPanel("schools")],
             heading=_("Subjects, grades, competences, schools"),
         ),
+        # Status, visibility and featuring change through the services (permission, audit log, the
+        # leads' change log) on the PLG's page; the admin shows them only.
         MultiFieldPanel(
             [
-                FieldPanel("status"),
-                FieldPanel("visibility"),
+                FieldPanel("status", read_only=True),
+                FieldPanel("visibility", read_only=True),
                 FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")]),
-                FieldPanel("featured"),
+                FieldPanel("featured", read_only=True),
             ],
             heading=_("Status and visibility"),
+            help_text=_("Status, visibility and featuring are changed on the PLC's page."),
         ),
     ]
     search_fields = [
@@ -161,6 +164,10 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.plg}"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role == MembershipRole.LEAD
 
 
 class RequestStatus(models.TextChoices):

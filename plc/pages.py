@@ -25,6 +25,7 @@ from plc.forms import (
     StatusForm,
     TopicForm,
     UploadForm,
+    VisibilityForm,
 )
 from plc.models import PlgPage
 from plc.permissions import PLG_ACTIONS, user_can
@@ -53,6 +54,7 @@ def plg_context(request, plg: PlgPage, *, error: str | None = None, **bound_form
     """A PLG's page; ``bound_forms`` replace the empty forms after an invalid submission."""
     user = request.user
     can = {action: user_can(user, action, plg) for action in PLG_ACTIONS}
+    can["step_down"] = allowed(user, "plc.step_down", plg)
     detail = selectors.plg_detail_for(user, plg, can_view_content=can["view_content"], can_manage=can["manage"])
     forms = {
         "topic_form": TopicForm(),
@@ -64,6 +66,7 @@ def plg_context(request, plg: PlgPage, *, error: str | None = None, **bound_form
         "meeting_form": MeetingForm(),
         "result_form": ResultForm(plg=plg),
         "status_form": StatusForm(initial={"status": plg.status}),
+        "visibility_form": VisibilityForm(initial={"visibility": plg.visibility}),
         "decline_form": DeclineForm(),
     }
     forms.update(bound_forms)

@@ -72,6 +72,11 @@ def is_lead(user, plg: PlgPage) -> bool:
 
 
 @rules.predicate
+def has_another_lead(user, plg: PlgPage) -> bool:
+    return Membership.objects.filter(plg=plg, role=MembershipRole.LEAD).exclude(user_id=user.pk).exists()
+
+
+@rules.predicate
 def is_listed(user, plg: PlgPage) -> bool:
     """Open PLGs are visible to every signed-in person, on-request ones to members of the network.
 
@@ -209,6 +214,11 @@ rule("plc.decide_request", can_manage, _("Only the PLC's leads and the SMZ decid
 rule("plc.invite", can_manage, _("Only the PLC's leads and the SMZ invite members."))
 rule("plc.revoke_invitation", can_manage, _("Only the PLC's leads and the SMZ revoke invitations."))
 rule("plc.remove_member", can_manage, _("Only the PLC's leads and the SMZ remove members."))
+rule(
+    "plc.remove_membership",
+    rules.predicate(lambda user, membership: membership.user_id != user.pk and can_manage(user, membership.plg)),
+    _("Only the PLC's leads and the SMZ remove members."),
+)
 rule("plc.appoint_lead", can_manage, _("Only the PLC's leads and the SMZ appoint leads."))
 rule("plc.appoint_any_lead", is_curator, _("Only the SMZ appoints leads this way."))
 
@@ -217,6 +227,8 @@ rule("plc.curate_plg", is_curator, _("Only the SMZ curates PLCs."))
 rule("plc.create", is_curator, _("Only the SMZ may create PLCs."))
 rule("plc.feature", is_curator, _("Only the SMZ features PLCs."))
 rule("plc.change_status", can_manage, _("Only the PLC's leads and the SMZ change its status."))
+rule("plc.change_visibility", can_manage, _("Only the PLC's leads and the SMZ change its visibility."))
+rule("plc.step_down", is_lead & has_another_lead, _("You are the only lead; appoint another lead first."))
 rule("plc.archive", is_curator, _("Only the SMZ archives PLCs."))
 rule("plc.propose_plg", may_propose, _("You may not propose PLCs."))
 rule("plc.view_proposals", may_propose | is_curator, _("You may not propose PLCs."))

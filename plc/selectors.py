@@ -115,6 +115,9 @@ def plg_detail_for(user, plg: PlgPage, *, can_view_content: bool, can_manage: bo
     if can_view_content:
         detail.files = list(PlgFile.objects.filter(plg=plg).select_related("document", "added_by__profile"))
         detail.links = list(plg.links.select_related("added_by__profile"))
+        # The page asks the delete rules per item; they read ``item.plg``: the PLG at hand, no query.
+        for item in [*detail.files, *detail.links, *memberships]:
+            item.plg = plg
         detail.meetings = list(Meeting.objects.filter(plg=plg, ends_at__gte=timezone.now()).order_by("starts_at"))
     if can_manage:
         detail.pending_requests = list(

@@ -24,6 +24,7 @@ urlpatterns = [
     path("plg-raum/<int:pk>/leitung-abgeben/", membership.step_down_view, name="step_down"),
     path("plg-raum/<int:pk>/hervorheben/", curation.feature_view, name="feature"),
     path("plg-raum/<int:pk>/status/", curation.status_view, name="status"),
+    path("plg-raum/<int:pk>/sichtbarkeit/", curation.visibility_view, name="visibility"),
     path("plg-raum/<int:pk>/dateien/", material.upload_view, name="upload"),
     path("plg-raum/<int:pk>/dateien/<int:file_id>/loeschen/", material.delete_file_view, name="delete_file"),
     path("plg-raum/<int:pk>/links/", material.add_link_view, name="add_link"),

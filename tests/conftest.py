@@ -7,7 +7,10 @@ Each persona is a person the platform is for (see ../shared/domain.md). Roles ar
 from __future__ import annotations
 
 import pytest
+from django.core import mail
+from django.db import connection
 
+from lernen25.errors import RefusalKind, Refused
 from lernen25.models import District, SchoolFunction, SchoolType
 from lernen25.roles import Role
 from lernen25.services import assign_role
@@ -143,3 +146,57 @@ def signed_up(roles):
 def guest(client):
     """Nobody signed in."""
     return client
+
+
+# --- Refusals ---------------------------------------------------------------------------------
+
+
+def database_rows() -> dict[str, list]:
+    """Every row of every table: a refused call must leave all of them as they were."""
+    with connection.cursor() as cursor:
+        state = {}
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 (names from the schema)
+            state[table] = sorted(cursor.fetchall(), key=repr)
+    return state
+
+
+@pytest.fixture
+def assert_refused(django_capture_on_commit_callbacks):
+    """Call a service expecting a refusal: ``assert_refused(service, message, kind, **kwargs)``.
+
+    Checks the exact German message and the kind, that no row of any table changed (audit events,
+    notifications, memberships, documents, …), that nothing was queued to run after the commit
+    (mails, broadcasts) and no mail sent. Returns the ``Refused``.
+    """
+
+    def check(service, message: str, kind: RefusalKind, /, **kwargs) -> Refused:
+        name = getattr(service, "__name__", repr(service))
+        before, mails_before = database_rows(), len(mail.outbox)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            try:
+                service(**kwargs)
+            except Refused as refusal:
+                caught = refusal
+            else:
+                pytest.fail(f"{name} did not refuse; expected {kind}: {message!r}")
+        assert str(caught.message) == message
+        assert caught.kind == kind, f"{name}: kind {caught.kind}, expected {kind}"
+        after = database_rows()
+        written = sorted(table for table in before.keys() | after.keys() if before.get(table) != after.get(table))
+        assert not written, f"{name} wrote to {', '.join(written)} although it refused"
+        assert callbacks == [], f"{name} scheduled work after commit although it refused"
+        assert len(mail.outbox) == mails_before, f"{name} sent mail although it refused"
+        return caught
+
+    return check
+
+
+def pytest_runtest_setup(item):
+    """``@pytest.mark.needs_app("plc")``: skipped when the app is not installed (tests.settings_core)."""
+    from django.apps import apps
+
+    for marker in item.iter_markers("needs_app"):
+        missing = [label for label in marker.args if not apps.is_installed(label)]
+        if missing:
+            pytest.skip(f"needs the app(s) {', '.join(missing)}, not installed under these settings")

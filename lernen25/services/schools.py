@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+import tablib
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -96,27 +97,81 @@ def _decode(data: bytes) -> str:
     raise Refused(_("The file is not a readable text file (expected: UTF-8)."), RefusalKind.INVALID)
 
 
-def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-        dialect.delimiter = ";"
-    reader = csv.reader(io.StringIO(text), dialect)
-    try:
-        header = [column.strip().lower() for column in next(reader)]
-    except StopIteration:
-        raise Refused(_("The file is empty."), RefusalKind.INVALID) from None
-    rows = []
-    for row in reader:
+class _LineCounter:
+    """The text handed to the ``csv`` reader line by line, counting the lines handed out."""
+
+    def __init__(self, text: str):
+        self._lines = io.StringIO(text, newline="")
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
+
+
+class _SchoolSheet(tablib.Dataset):
+    """The rows tablib reads from the file, each with the line of the file it ends on.
+
+    Bad rows are named by their line, which tablib does not keep: it skips empty lines, and a
+    quoted cell may span lines. tablib hands every row to ``append`` as soon as the ``csv``
+    reader has read it, so the lines read so far end that row. Rows of empty cells are
+    skipped; cells beyond the header are ignored (tablib would refuse the row).
+    """
+
+    def __init__(self, source: _LineCounter):
+        super().__init__()
+        self._source = source
+        self.lines: list[int] = []
+        self.last_line = 0  # the last line of the last row handed to ``append``
+
+    def append(self, row, tags=()):
+        self.last_line = self._source.count
         if not any(cell.strip() for cell in row):
-            continue
-        rows.append((reader.line_num, dict(zip(header, (cell.strip() for cell in row), strict=False))))
-        if len(rows) > MAX_IMPORT_ROWS:
+            return
+        if len(self.lines) >= MAX_IMPORT_ROWS:
             raise Refused(
                 _("The file has more than %(max)d lines; please split it.") % {"max": MAX_IMPORT_ROWS},
                 RefusalKind.INVALID,
             )
+        super().append(list(row)[: self.width] if self.width else row, tags)
+        self.lines.append(self._source.count)
+
+
+class _UnreadableLine(Exception):
+    """The csv reader gave up on the row that begins on ``line``."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The normalised header and the non-empty rows (line, column → cell) of a CSV text."""
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect, delimiter = csv.excel, ";"  # German spreadsheet programmes separate with semicolons
+    else:
+        delimiter = dialect.delimiter
+    source = _LineCounter(text)
+    sheet = _SchoolSheet(source)
+    try:
+        # tablib's CSV format puts a comma over the dialect's delimiter unless one is given.
+        sheet.load(source, format="csv", dialect=dialect, delimiter=delimiter)
+    except csv.Error:
+        # Reading stopped in the row after the last one read, which begins on the next line.
+        raise _UnreadableLine(max(sheet.last_line, 1 if sheet.headers else 0) + 1) from None
+    if not sheet.headers and not text.strip():
+        raise Refused(_("The file is empty."), RefusalKind.INVALID)
+    header = [column.strip().lower() for column in sheet.headers or []]
+    rows = [
+        (line, dict(zip(header, (cell.strip() for cell in cells), strict=False)))
+        for line, cells in zip(sheet.lines, sheet, strict=True)
+    ]
     return header, rows
 
 
@@ -124,7 +179,11 @@ def parse_school_csv(data: bytes) -> tuple[list[tuple[int, School]], list[RowErr
     """Validate every row; return the schools to save (new or changed) and every error found."""
     if len(data) > MAX_IMPORT_BYTES:
         raise Refused(_("The file is larger than 2 MB."), RefusalKind.INVALID)
-    header, rows = _read_rows(_decode(data))
+    try:
+        header, rows = _read_rows(_decode(data))
+    except _UnreadableLine as unreadable:
+        # Typically a quotation mark that is never closed: the rest of the file became one cell.
+        return [], [RowError(unreadable.line, _("This line cannot be read; is a quotation mark not closed?"))]
     missing = [column for column in REQUIRED_SCHOOL_COLUMNS if column not in header]
     if missing:
         message = _("These columns are missing: %(columns)s.") % {"columns": ", ".join(missing)}

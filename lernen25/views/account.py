@@ -82,11 +82,11 @@ def request_confirmation_view(request):
 
 @login_required
 def notifications_view(request):
-    """The person's notifications and open invitations; POST marks them all read."""
+    """The person's notifications, with what the apps add above them (open invitations); POST marks them all read."""
     from django.core.paginator import Paginator
 
     from lernen25.notifications import mark_read
-    from plc.selectors import pending_invitations_for
+    from lernen25.registry import notification_panels
 
     if request.method == "POST":
         count = mark_read(user=request.user)
@@ -98,5 +98,5 @@ def notifications_view(request):
     return render(
         request,
         "lernen25/notifications.html",
-        {"page_obj": page_obj, "invitations": pending_invitations_for(request.user)},
+        {"page_obj": page_obj, "panels": notification_panels.for_user(request.user)},
     )

@@ -14,6 +14,7 @@ from plc.services.curation import (
     reject_proposal,
     set_featured,
     set_status,
+    set_visibility,
 )
 from plc.services.discussion import (
     MAX_BODY,
@@ -80,6 +81,7 @@ __all__ = [
     "set_hidden",
     "set_status",
     "set_topic_flags",
+    "set_visibility",
     "step_down_as_lead",
     "upload_file",
     "withdraw_request",

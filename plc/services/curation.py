@@ -228,3 +228,17 @@ def set_status(*, actor, plg: PlgPage, status: str) -> PlgPage:
         _publish_change(plg, actor, status=status)
         record("plc.plg.status_changed", actor=actor, plg=plg, old=old, new=status)
     return plg
+
+
+def set_visibility(*, actor, plg: PlgPage, visibility: str) -> PlgPage:
+    """Open, on request or closed: the leads and the SMZ decide. Members keep their membership."""
+    if visibility not in Visibility.values:
+        raise Refused(_("Unknown visibility."), RefusalKind.INVALID)
+    require(actor, "plc.view_plg", plg)
+    require(actor, "plc.change_visibility", plg)
+    with transaction.atomic():
+        old = PlgPage.objects.select_for_update().values_list("visibility", flat=True).get(pk=plg.pk)
+        refuse_unless(old != visibility, _("The PLC already has this visibility."), RefusalKind.CONFLICT)
+        _publish_change(plg, actor, visibility=visibility)
+        record("plc.plg.visibility_changed", actor=actor, plg=plg, old=old, new=visibility)
+    return plg

@@ -14,7 +14,7 @@ from lernen25.errors import Refused
 from lernen25.http import confirm_page, requires
 from lernen25.permissions import allowed
 from plc import selectors, services
-from plc.forms import CreatePlgForm, ProposalForm, RejectForm, StatusForm
+from plc.forms import CreatePlgForm, ProposalForm, RejectForm, StatusForm, VisibilityForm
 from plc.models import PlgProposal, PlgStatus
 from plc.views._common import done, form_error, plg_action
 
@@ -47,6 +47,16 @@ def status_view(request, plg):
         )
     services.set_status(actor=request.user, plg=plg, status=status)
     return done(request, plg, _("The status was changed."))
+
+
+@require_POST
+@plg_action("plc.change_visibility")
+def visibility_view(request, plg):
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        return form_error(request, plg, "visibility_form", form)
+    services.set_visibility(actor=request.user, plg=plg, visibility=form.cleaned_data["visibility"])
+    return done(request, plg, _("The visibility was changed."))
 
 
 def _paragraphs(text: str) -> str:

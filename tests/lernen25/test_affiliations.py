@@ -304,7 +304,7 @@ def test_principal_confirms_a_request(signed_up, schulleitung_a, school_a, djang
     assert event("lernen25.confirmation.accepted").actor == schulleitung_a
     forget_grants(signed_up)
     assert has_capability(signed_up, Capability.PLG_JOIN)
-    assert Notification.objects.filter(recipient=signed_up, verb="lernen25.affiliation.granted").exists()
+    assert Notification.objects.filter(recipient=signed_up, kind="lernen25.affiliation.granted").exists()
 
 
 def test_principal_declines_a_request(signed_up, schulleitung_a, school_a):
@@ -480,6 +480,7 @@ def test_principal_of_b_may_not_set_the_domain_of_a(schulleitung_b, school_a, as
 # --- What a guest may do -----------------------------------------------------------------------
 
 
+@pytest.mark.needs_app("plc")
 def test_guest_reads_open_plgs_and_results_but_joins_posts_and_proposes_nothing(signed_up, plg_leitung):
     from plc import services as plc_services
     from plc.models import PlgKind, Visibility

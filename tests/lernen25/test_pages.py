@@ -6,12 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from lernen25.models import AuditEvent, Subject
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
+HOME_QUERIES = 25  # a signed-in person's home page with every app's panels (as many as before the registry)
 
 
 @pytest.mark.django_db
@@ -158,3 +161,68 @@ def test_unknown_page_is_a_german_404(client):
 
     assert response.status_code == 404
     assert "Seite nicht gefunden" in response.content.decode()
+
+
+def queries_of_home(client) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_teacher_home_page_needs_a_bounded_number_of_queries(client, lehrkraft_a, school_a):
+    UserFactory(schools=[school_a])
+    client.force_login(lehrkraft_a)
+    queries_of_home(client)  # the first request fills the site and page caches
+
+    assert len(queries_of_home(client)) <= HOME_QUERIES
+
+
+@pytest.mark.needs_app("plc")
+def test_home_page_queries_do_not_grow_with_plgs_meetings_and_invitations(client, lehrkraft_a, plg_leitung, smz):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plc import services as plc_services
+    from plc.models import PlgKind, Visibility
+
+    def add_plg(number: int) -> None:
+        plg = plc_services.create_plg(
+            actor=None,
+            system=True,
+            title=f"PLG {number}",
+            kind=PlgKind.LESSON_DEVELOPMENT,
+            visibility=Visibility.OPEN,
+            leads=[plg_leitung],
+            notify_leads=False,
+        )
+        plc_services.join_plg(actor=lehrkraft_a, plg=plg)
+        plc_services.set_featured(actor=smz, plg=plg, featured=True)
+        start = timezone.now() + timedelta(days=number)
+        plc_services.schedule_meeting(
+            actor=plg_leitung, plg=plg, title=f"Treffen {number}", starts_at=start, ends_at=start + timedelta(hours=1),
+            location="SMZ",
+        )  # fmt: skip
+        closed = plc_services.create_plg(
+            actor=None,
+            system=True,
+            title=f"Geschlossen {number}",
+            kind=PlgKind.LESSON_DEVELOPMENT,
+            visibility=Visibility.CLOSED,
+            leads=[plg_leitung],
+            notify_leads=False,
+        )
+        plc_services.invite_member(actor=plg_leitung, plg=closed, user=lehrkraft_a)
+
+    add_plg(1)
+    client.force_login(lehrkraft_a)
+    queries_of_home(client)
+    one = queries_of_home(client)
+    for number in range(2, 6):
+        add_plg(number)
+    page = client.get("/").content.decode()
+    five = queries_of_home(client)
+
+    assert "Sie haben 5 Einladungen in PLGs." in page or "5 Einladungen" in page
+    assert "Treffen 5" in page and "Vom SMZ hervorgehoben" in page
+    assert len(five) == len(one) <= HOME_QUERIES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
@@ -33,7 +34,9 @@ def test_setup_roles_creates_one_group_per_role_with_its_permissions():
     for role, name in GROUP_NAMES.items():
         group = Group.objects.get(name=name)
         granted = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
-        assert granted == set(ROLE_MODEL_PERMISSIONS[role]), role
+        # Under tests.settings_core the feature apps' permissions are left out (lernen25.setup).
+        expected = {dotted for dotted in ROLE_MODEL_PERMISSIONS[role] if dotted.split(".")[0] in apps.app_configs}
+        assert granted == expected, role
 
 
 @pytest.mark.django_db
@@ -193,6 +196,7 @@ def test_new_account_gets_a_profile():
 
 
 @pytest.mark.django_db
+@pytest.mark.needs_app("plc")
 def test_smz_may_edit_and_publish_plg_pages_in_the_admin(client, smz):
     from wagtail.models import GroupPagePermission
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from lernen25.errors import Refused
 from lernen25.models import AuditEvent, District, School, SchoolType
-from lernen25.services import import_schools
+from lernen25.services import MAX_IMPORT_ROWS, import_schools
 from tests.factories import SchoolFactory
 
 DATA = Path(__file__).parent / "data"
@@ -95,6 +95,73 @@ def test_comma_separated_file_is_read(smz):
     import_schools(actor=smz, data=data)
 
     assert School.objects.filter(number="170002", district="hamborn").exists()
+
+
+def test_utf8_file_with_byte_order_mark_is_read(smz):
+    data = "schulnummer;name;schulform;stadtbezirk\n170003;Gymnasium Süd;Gymnasium;Süd\n".encode("utf-8-sig")
+
+    import_schools(actor=smz, data=data)
+
+    assert School.objects.get(number="170003").name == "Gymnasium Süd"
+
+
+def test_tab_separated_file_is_read(smz):
+    data = b"schulnummer\tname\tschulform\tstadtbezirk\n170004\tGesamtschule Mitte\tGesamtschule\tMitte\n"
+
+    import_schools(actor=smz, data=data)
+
+    assert School.objects.filter(number="170004", district="mitte").exists()
+
+
+def test_line_numbers_count_empty_lines_and_line_breaks_inside_quoted_cells(smz):
+    data = (
+        "schulnummer;name;schulform;stadtbezirk;strasse\n"
+        "\n"
+        '170005;Grundschule Nord;Grundschule;Walsum;"Am Hagelkreuz 2\nHintereingang"\n'
+        ";;;;\n"
+        "170006;Grundschule Süd;Grundschule;Atlantis;\n"
+    ).encode()
+
+    with pytest.raises(Refused) as refusal:
+        import_schools(actor=smz, data=data)
+
+    # empty lines and lines of empty cells are skipped, but still counted
+    messages = [str(error) for error in refusal.value.details]
+    assert messages == ["Zeile 6: Stadtbezirk: Unbekannter Stadtbezirk „Atlantis“."]
+
+
+def test_cells_beyond_the_header_are_ignored(smz):
+    data = b"schulnummer;name;schulform;stadtbezirk\n170007;Realschule Hamborn;Realschule;Hamborn;;Notiz\n"
+
+    import_schools(actor=smz, data=data)
+
+    assert School.objects.filter(number="170007", name="Realschule Hamborn").exists()
+
+
+def test_unclosed_quotation_mark_is_refused_with_the_line_it_begins_on(smz):
+    # The rest of the file becomes one cell until the csv reader's cell limit (128 KiB) is exceeded.
+    data = (
+        "schulnummer;name;schulform;stadtbezirk\n"
+        "170008;Realschule Hamborn;Realschule;Hamborn\n"
+        '170009;"Realschule Mitte;Realschule;Mitte\n' + "170010;Schule;Gymnasium;Mitte\n" * 6000
+    ).encode()
+
+    with pytest.raises(Refused) as refusal:
+        import_schools(actor=smz, data=data)
+
+    assert [error.line for error in refusal.value.details] == [3]
+    assert School.objects.count() == 0
+
+
+def test_more_rows_than_allowed_are_refused(smz):
+    rows = "".join(f"{170000 + i};Schule {i};Gymnasium;Mitte\n" for i in range(MAX_IMPORT_ROWS + 1))
+    data = f"schulnummer;name;schulform;stadtbezirk\n{rows}".encode()
+
+    with pytest.raises(Refused) as refusal:
+        import_schools(actor=smz, data=data)
+
+    assert str(refusal.value.message) == "Die Datei hat mehr als 5000 Zeilen; bitte teilen Sie sie auf."
+    assert School.objects.count() == 0
 
 
 def test_teacher_may_not_import(lehrkraft_a):

@@ -10,12 +10,15 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lernen25 import registry
 from lernen25.demo import DEMO_ACCOUNTS, SIZES, plan_demo
+from lernen25.errors import RefusalKind, Refused
 from lernen25.mfa import DEMO_TOTP_SECRETS
 from lernen25.models import Affiliation, AuditEvent, District, Profile, School, SchoolFunction, SchoolType
 from lernen25.roles import GROUP_NAMES, Role, mfa_pending, requires_mfa
@@ -262,23 +265,55 @@ def test_seeding_records_one_audit_event_with_the_counts():
 
     event = AuditEvent.objects.get(action="lernen25.demo.seeded")
     assert event.actor is None
-    assert event.data == {"seed": 25, "schools": 12, "teachers": 30, "accounts": len(DEMO_ACCOUNTS), "plgs": 4}
+    # The core's counts, then each installed app's (tests/plc/test_demo.py: "plgs").
+    core = {"seed": 25, "schools": 12, "teachers": 30, "accounts": len(DEMO_ACCOUNTS)}
+    assert {key: event.data[key] for key in core} == core
 
 
 @pytest.mark.django_db
-def test_demo_plgs_of_every_visibility_with_a_discussion_and_a_result():
-    from plc.models import Membership, Message, PlgPage, Result
+def test_each_registered_app_seeder_runs_once_after_the_core_with_the_demo_context():
+    calls = []
 
-    seed(*SMALL)
+    def fake_seed(context):
+        calls.append(context)
+        return {"fakes": 3}
 
-    plgs = {plg.title: plg for plg in PlgPage.objects.live()}
-    assert {plg.visibility for plg in plgs.values()} == {"open", "on_request", "closed"}
-    maths = plgs["Tablets im Mathematikunterricht"]
-    assert maths.featured
-    assert Membership.objects.get(plg=maths, user__email="plg-leitung@demo.lernen25.test").role == "lead"
-    assert Membership.objects.filter(plg=maths, user__email="lehrkraft@demo.lernen25.test").exists()
-    assert Message.objects.filter(plg=maths).count() == 2
-    assert Result.objects.filter(plg=plgs["Padlet als digitale Pinnwand"]).exists()
+    with registry.demo_seeders.override(registry.DemoSeeder("fake", fake_seed)):
+        output = seed(*SMALL)
+        seed(*SMALL)  # the second run writes nothing, apps included
+
+    assert len(calls) == 1
+    context = calls[0]
+    assert list(context.schools) == [school.number for school in plan_demo(schools=12, teachers=30).schools]
+    assert context.accounts["plg_leitung"].email == "plg-leitung@demo.lernen25.test"
+    assert [user.email for user in context.teachers(3)] == [t.email for t in context.plan.teachers[:3]]
+    assert "Mathematik" in context.subjects
+    assert AuditEvent.objects.get(action="lernen25.demo.seeded").data["fakes"] == 3
+    assert "  fake: 3 fakes" in output
+
+
+@pytest.mark.django_db
+def test_an_app_seeder_that_fails_rolls_the_whole_seed_back():
+    def failing_seed(context):
+        raise Refused("kaputt", RefusalKind.CONFLICT)
+
+    with registry.demo_seeders.override(registry.DemoSeeder("broken", failing_seed)), pytest.raises(CommandError):
+        seed(*SMALL)
+
+    assert not User.objects.exists()
+    assert not School.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_app_seeder_may_not_report_a_count_of_the_core():
+    with (
+        registry.demo_seeders.override(registry.DemoSeeder("greedy", lambda context: {"schools": 1})),
+        pytest.raises(ImproperlyConfigured, match="greedy"),
+    ):
+        seed(*SMALL)
+
+    assert not School.objects.exists()
 
 
 @pytest.mark.django_db

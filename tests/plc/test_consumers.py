@@ -10,162 +10,37 @@ The database is touched from the scenario only through ``sync_to_async``; the co
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import channel_layers
-from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
-from django.db import connection
-from django.test import Client, override_settings
+from asgiref.sync import sync_to_async
 
-from lernen25.asgi import application
 from plc import consumers, realtime, selectors, services
 from plc.models import Message, MessageState, ReadPosition
+from tests.plc.sockets import (
+    TIMEOUT,
+    close_all,
+    close_code,
+    drain,
+    is_open,
+    next_frame,
+    open_socket,
+    run,
+    send,
+    session_of,
+    socket,
+    sync,
+)
 
 # serialized_rollback: the flush after a transactional test would wipe the pages the migrations made
 # (Wagtail's root, the PLG directory); they are restored from the serialised copy.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-TIMEOUT = 3  # seconds for any single frame the server owes us
-QUIET = 0.2  # seconds of silence that count as "nothing more came"
-
-
-# --- Helpers (also used by test_discussion.py) ---------------------------------------------
-
-
-def session_of(user) -> str:
-    """A real session for ``user`` (each call its own): the session cookie a browser would send."""
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
-def socket(plg_id: int, session: str | None = None, origin: bytes = b"http://testserver") -> WebsocketCommunicator:
-    headers = [(b"origin", origin)]
-    if session:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
-    return WebsocketCommunicator(application, f"/ws/plg/{plg_id}/", headers=headers)
-
-
-IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-def run(scenario, *args):
-    """Run an async scenario to completion in a fresh event loop (one per-process hub per loop).
-
-    Always over a fresh in-memory channel layer, also when the run uses Redis: a hub's receive on
-    channels-redis could now and then not be cancelled when the scenario's loop closed, and the test
-    run hung. The Redis layer is tested with real server processes in test_scale_out.py.
-    """
-    channel_layers.backends.clear()
-    try:
-        with override_settings(CHANNEL_LAYERS=IN_MEMORY_LAYER):
-            return async_to_sync(scenario)(*args)
-    finally:
-        channel_layers.backends.clear()
-
-
-async def open_socket(plg_id: int, session: str) -> WebsocketCommunicator:
-    ws = socket(plg_id, session)
-    connected, code = await ws.connect(timeout=TIMEOUT)
-    assert connected, f"connection refused with {code}"
-    return ws
-
-
-async def send(ws: WebsocketCommunicator, **frame) -> None:
-    await ws.send_to(text_data=json.dumps(frame))
-
-
-async def next_frame(ws: WebsocketCommunicator, kind: str, timeout: float = TIMEOUT) -> dict:
-    """The next frame of type ``kind``; presence frames (which come at any (dis)connect) are skipped."""
-    while True:
-        frame = await ws.receive_json_from(timeout=timeout)
-        if frame["type"] == kind:
-            return frame
-        assert frame["type"] == "presence", f"expected {kind!r}, got {frame}"
-
-
-async def drain(ws: WebsocketCommunicator, timeout: float = QUIET) -> list[dict]:
-    """Every frame that arrives until the socket stays quiet for ``timeout`` seconds."""
-    frames = []
-    while not await ws.receive_nothing(timeout=timeout):
-        frames.append(await ws.receive_json_from(timeout=TIMEOUT))
-    return frames
-
-
-async def sync(ws: WebsocketCommunicator, last_id: int = 0, since: str | None = None) -> tuple[list[dict], dict]:
-    """Send ``sync``; return the caught-up ``message`` frames and the final ``synced`` frame."""
-    await send(ws, type="sync", last_id=last_id, **({"since": since} if since else {}))
-    messages = []
-    while True:
-        frame = await ws.receive_json_from(timeout=TIMEOUT)
-        if frame["type"] == "synced":
-            return messages, frame
-        if frame["type"] == "message":
-            messages.append(frame)
-        else:
-            assert frame["type"] == "presence", frame
-
-
-async def is_open(ws: WebsocketCommunicator) -> bool:
-    """The connection answers a ping (an error frame never closes it)."""
-    await send(ws, type="ping")
-    await next_frame(ws, "pong")
-    return True
-
-
-async def close_code(ws: WebsocketCommunicator, timeout: float = TIMEOUT) -> int:
-    """Wait for the server to close the socket; return its close code (frames before are ignored)."""
-    while True:
-        output = await ws.receive_output(timeout=timeout)
-        if output["type"] == "websocket.close":
-            return output.get("code", 1000)
-        assert output["type"] == "websocket.send", output
-
-
-async def close_all(*sockets: WebsocketCommunicator) -> None:
-    for ws in sockets:
-        # Already gone when the server closed it or the scenario failed half-way.
-        with contextlib.suppress(Exception):
-            await ws.disconnect(timeout=1)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_migrated_data(django_db_setup, django_db_blocker):
-    """Leave the database as the migrations made it for the tests that come after this module.
-
-    pytest-django runs tests without a ``django_db`` marker (those that only use the ``db`` fixture)
-    after the transactional ones. Django restores the serialised data at the *start* of a
-    ``serialized_rollback`` test, so the flush after the last one would leave them an empty database
-    (no content types, permissions, Wagtail root or PLG directory).
-    """
-    yield
-    with django_db_blocker.unblock():
-        serialized = getattr(connection, "_test_serialized_contents", None)
-        if serialized and not ContentType.objects.exists():
-            connection.creation.deserialize_db_from_string(serialized)
-
-
-@pytest.fixture(autouse=True)
-def fresh_realtime():
-    """Rate limits and presence live in the cache, groups in the channel layer: both start empty."""
-    cache.clear()
-    channel_layers.backends.clear()
-    yield
-    cache.clear()
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-def topic(open_plg, lehrkraft_a):
-    return services.create_topic(actor=lehrkraft_a, plg=open_plg, title="Tablets in Klasse 7", body="Wer macht mit?")
+# restore_migrated_data: the database as migrated for the tests after this module (tests/plc/conftest.py);
+# fresh_realtime: an empty cache and channel layer for each test.
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("restore_migrated_data", "fresh_realtime"),
+]
 
 
 def _post(actor, topic, body):

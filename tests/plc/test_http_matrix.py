@@ -166,6 +166,12 @@ MATRIX = [
         data=lambda ctx: {"status": "completed"},
         expected={v: ("302 404 403 302 302 302" if v == "closed" else "302 403 403 302 302 302") for v in VIS},
     ),
+    # Leads and the SMZ change the visibility (on_request for open PLGs, open for the others).
+    Row(
+        "visibility",
+        data=lambda ctx: {"visibility": "on_request" if ctx["plg"].visibility == "open" else "open"},
+        expected={v: ("302 404 403 302 302 302" if v == "closed" else "302 403 403 302 302 302") for v in VIS},
+    ),
     Row(
         "upload",
         data=_upload,

@@ -11,9 +11,9 @@ import pytest
 import rules
 from django.contrib.auth.models import AnonymousUser
 
+from lernen25.permissions import UnknownAction
 from plc import permissions, services
 from plc.models import PlgStatus
-from lernen25.permissions import UnknownAction
 from plc.permissions import user_can
 
 T, F = True, False

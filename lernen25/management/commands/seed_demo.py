@@ -11,7 +11,8 @@ from lernen25.errors import Refused
 class Command(BaseCommand):
     help = (
         "Load the Duisburg-like demo data once: schools of every type in every district, teachers, "
-        "and one demo account per role. Does nothing when the demo accounts exist."
+        "one demo account per role, and each installed app's demo data (e.g. PLGs). "
+        "Does nothing when the demo accounts exist."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,6 +41,8 @@ class Command(BaseCommand):
                     f"{report.teachers} teachers, {len(report.accounts)} demo accounts."
                 )
             )
+            for app, counts in report.by_app.items():
+                self.stdout.write(f"  {app}: " + ", ".join(f"{count} {name}" for name, count in counts.items()))
         else:
             self.stdout.write("Demo data is already present; nothing changed.")
         self._print_accounts(report)

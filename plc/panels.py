@@ -1,0 +1,64 @@
+"""What PLG spaces show on the core's pages: home page panels, the notifications page, navigation.
+
+Registered with ``lernen25.registry`` from ``PlcConfig.ready()``. Each context function is a
+selector: it reads through ``plc.selectors`` what the person may see, and returns ``None`` when
+the panel has nothing to say.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from lernen25.registry import NavigationEntry, Panel
+from plc import selectors
+
+HOME_LIMIT = 8  # PLGs listed under "My PLCs"
+
+
+def _signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def home_invitations(user) -> dict | None:
+    """Open invitations: a notice with a link to answer them, only when there are some."""
+    if not _signed_in(user):
+        return None
+    invitations = list(selectors.pending_invitations_for(user))
+    return {"invitations": invitations} if invitations else None
+
+
+def home_my_plgs(user) -> dict | None:
+    """The person's PLGs and their next meetings (shown also when empty: it points to the directory)."""
+    if not _signed_in(user):
+        return None
+    return {
+        "my_plgs": list(selectors.plgs_of(user)[:HOME_LIMIT]),
+        "meetings": selectors.upcoming_meetings_of(user),
+    }
+
+
+def home_featured(user) -> dict | None:
+    """PLGs the SMZ features that the person may see."""
+    if not _signed_in(user):
+        return None
+    featured = selectors.featured_plgs_for(user)
+    return {"featured_plgs": featured} if featured else None
+
+
+def notification_invitations(user) -> dict | None:
+    """Open invitations to answer on the notifications page."""
+    return home_invitations(user)
+
+
+HOME_PANELS = (
+    Panel("plc.invitations", "plc/_home_invitations.html", home_invitations, order=20),
+    Panel("plc.my_plgs", "plc/_home_my_plgs.html", home_my_plgs, order=30),
+    Panel("plc.featured", "plc/_home_featured.html", home_featured, order=40),
+)
+NOTIFICATION_PANELS = (
+    Panel("plc.invitations", "plc/_notifications_invitations.html", notification_invitations, order=20),
+)
+NAVIGATION = (
+    NavigationEntry("plc.directory", _("PLCs"), "/plg/", order=20, current_prefix="/plg"),
+    NavigationEntry("plc.results", _("Results"), "plc:results", order=30),
+)

@@ -18,12 +18,13 @@ Per-request caching: membership rows are read once per (user, PLG).
 from __future__ import annotations
 
 import rules
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from lernen25.errors import RefusalKind
 from lernen25.permissions import allowed, rule
 from lernen25.roles import Capability, has_capability
-from plc.models import Membership, MembershipRole, PlgPage, Visibility
+from plc.models import Membership, MembershipRole, PlgPage, Result, Visibility
 
 _CACHE_ATTR = "_plc_membership_cache"
 
@@ -109,7 +110,13 @@ def may_moderate(user) -> bool:
     return _active(user) and has_capability(user, Capability.PLG_MODERATE)
 
 
-can_view = is_member | is_curator | is_listed
+@rules.predicate
+def is_live(user, plg: PlgPage) -> bool:
+    """A draft or withdrawn PLG is seen by nobody on the site (the admin has its own permissions)."""
+    return plg.live
+
+
+can_view = is_live & (is_member | is_curator | is_listed)
 can_view_content = is_member | is_curator | is_open
 can_manage = is_lead | is_curator  # decide requests, invite, remove, promote, results, change log
 can_contribute = (is_member | is_curator) & is_writable  # files, links, the discussion
@@ -138,6 +145,40 @@ def is_invitee(user, invitation) -> bool:
     if not _active(user):
         return False
     return invitation.invitee_id == user.pk or invitation.email.lower() == user.email.lower()
+
+
+@rules.predicate
+def may_view_result(user, result) -> bool:
+    """Results are published to the whole signed-in network, also those of closed PLGs."""
+    return _active(user) and result.plg.live
+
+
+# --- The same rules as querysets (tests/plc/test_visibility_agrees.py checks both agree) --------
+
+
+def plgs_visible_to(user) -> QuerySet[PlgPage]:
+    """The PLGs ``plc.view_plg`` allows, as a query.
+
+    Closed ones only for members and the SMZ; on-request ones for members of the network; a
+    signed-up person no school has confirmed yet sees the open ones; nobody signed in sees none.
+    """
+    plgs = PlgPage.objects.live()
+    if not _active(user):
+        return plgs.none()
+    if has_capability(user, Capability.PLG_CURATE):
+        return plgs
+    listed = [Visibility.OPEN]
+    if has_capability(user, Capability.NETWORK_VIEW):
+        listed.append(Visibility.ON_REQUEST)
+    member = Membership.objects.filter(plg=OuterRef("pk"), user=user)
+    return plgs.filter(Q(visibility__in=listed) | Q(Exists(member)))
+
+
+def results_visible_to(user) -> QuerySet[Result]:
+    """The results ``plc.view_result`` allows, as a query."""
+    if not _active(user):
+        return Result.objects.none()
+    return Result.objects.filter(plg__live=True).select_related("plg")
 
 
 # --- The discussion's per-message rules --------------------------------------------------------
@@ -200,6 +241,7 @@ rule("plc.view_plg", can_view, _("This PLC does not exist."), kind=RefusalKind.N
 rule("plc.view_content_plg", can_view_content, _("Only members see this PLC's content."))
 rule("plc.read_discussion", can_view_content, _("Only members see this PLC's discussion."))
 rule("plc.download_calendar", can_view_content, _("Only members see this PLC's meetings."))
+rule("plc.view_result", may_view_result, _("This result does not exist."), kind=RefusalKind.NOT_FOUND)
 rule("plc.download_document", may_download_document, _("This file does not exist."), kind=RefusalKind.NOT_FOUND)
 
 # Membership.
@@ -218,6 +260,11 @@ rule(
     "plc.remove_membership",
     rules.predicate(lambda user, membership: membership.user_id != user.pk and can_manage(user, membership.plg)),
     _("Only the PLC's leads and the SMZ remove members."),
+)
+rule(
+    "plc.promote_membership",
+    rules.predicate(lambda user, membership: not membership.is_lead and can_manage(user, membership.plg)),
+    _("Only the PLC's leads and the SMZ appoint leads."),
 )
 rule("plc.appoint_lead", can_manage, _("Only the PLC's leads and the SMZ appoint leads."))
 rule("plc.appoint_any_lead", is_curator, _("Only the SMZ appoints leads this way."))

@@ -1,4 +1,8 @@
-"""Reads of PLGs, always filtered by who asks (see ``plc.permissions`` for the rules in words)."""
+"""Reads of PLGs, always filtered by who asks.
+
+What a person may see at all is decided in ``plc.permissions``: the predicates and, beside them,
+the same rules as querysets (``plgs_visible_to``, ``results_visible_to``), tested to agree.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from lernen25.models import AuditEvent
-from lernen25.roles import Capability, has_capability
 from plc import permissions
 from plc.models import (
     Invitation,
@@ -30,26 +33,8 @@ from plc.models import (
     RequestStatus,
     Result,
     Topic,
-    Visibility,
 )
-
-
-def plgs_visible_to(user) -> QuerySet[PlgPage]:
-    """Live PLGs the user may see (``permissions.can_view`` as a query).
-
-    Closed ones only for members and the SMZ; on-request ones for members of the network; a
-    signed-up person no school has confirmed yet sees the open ones; nobody signed in sees none.
-    """
-    plgs = PlgPage.objects.live()
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return plgs.none()
-    if has_capability(user, Capability.PLG_CURATE):
-        return plgs
-    listed = [Visibility.OPEN]
-    if has_capability(user, Capability.NETWORK_VIEW):
-        listed.append(Visibility.ON_REQUEST)
-    member = Membership.objects.filter(plg=OuterRef("pk"), user=user)
-    return plgs.filter(Q(visibility__in=listed) | Q(Exists(member)))
+from plc.permissions import plgs_visible_to
 
 
 def directory_for(user) -> QuerySet[PlgPage]:
@@ -142,7 +127,8 @@ def change_log_for(plg: PlgPage, limit: int = 50):
 
 
 def pending_invitations_for(user) -> QuerySet[Invitation]:
-    if not getattr(user, "is_authenticated", False):
+    """Open invitations the person may answer (``plc.answer_invitation``), of live PLGs."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Invitation.objects.none()
     return Invitation.objects.filter(
         Q(invitee=user) | Q(email__iexact=user.email), status=InvitationStatus.PENDING, plg__live=True
@@ -151,13 +137,6 @@ def pending_invitations_for(user) -> QuerySet[Invitation]:
 
 def proposals_for_review() -> QuerySet[PlgProposal]:
     return PlgProposal.objects.filter(status=ProposalStatus.PENDING).select_related("proposed_by__profile")
-
-
-def results_visible_to(user) -> QuerySet[Result]:
-    """Published results: the whole (signed-in) network sees them, also those of closed PLGs."""
-    if not getattr(user, "is_authenticated", False):
-        return Result.objects.none()
-    return Result.objects.filter(plg__live=True).select_related("plg")
 
 
 def upcoming_meetings_of(user, limit: int = 5) -> list[Meeting]:

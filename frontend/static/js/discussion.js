@@ -82,7 +82,7 @@ if (root && list && root.dataset.live === "1") {
   }
 
   function showTyping(frame) {
-    if (frame.topic !== topic || frame.user === me) return;
+    if (frame.topic !== topic || frame.user === me) return; // rules-allowlist: one's own typing is not shown
     clearTimeout(typers.get(frame.user)?.timer);
     typers.set(frame.user, { name: frame.name, timer: setTimeout(() => { typers.delete(frame.user); renderTyping(); }, 4000) });
     renderTyping();

@@ -224,4 +224,9 @@ rule(
     may_set_staff_domain,
     lambda school: _("You may not change the e-mail domain of %(school)s.") % {"school": school.name},
 )
+rule(
+    "lernen25.import_schools",
+    rules.predicate(lambda user: has_capability(user, Capability.SCHOOLS_MANAGE)),
+    _("You may not import schools."),
+)
 rule("lernen25.request_confirmation", may_request_confirmation, _("Please sign in first."))

@@ -22,14 +22,13 @@ from lernen25.errors import Refused
 from lernen25.forms import GrantFunctionForm, SchoolImportForm
 from lernen25.models import AuditEvent, School, Subject
 from lernen25.permissions import allowed, grantable_functions, require
-from lernen25.roles import Capability, has_capability
 
 
 class SchoolIndexView(IndexView):
     @cached_property
     def header_buttons(self):
         buttons = super().header_buttons
-        if has_capability(self.request.user, Capability.SCHOOLS_MANAGE):
+        if allowed(self.request.user, "lernen25.import_schools"):
             buttons.append(HeaderButton(_("Import CSV"), url=reverse("schools:import"), icon_name="upload"))
         return buttons
 
@@ -114,8 +113,10 @@ class SchoolViewSet(ModelViewSet):
 
     def import_view(self, request):
         """Upload a CSV; all rows are imported, or none and every bad row is listed."""
-        if not has_capability(request.user, Capability.SCHOOLS_MANAGE):
-            raise PermissionDenied(_("You may not import schools."))
+        try:
+            require(request.user, "lernen25.import_schools")
+        except Refused as refusal:  # Wagtail's admin answers a refusal with a redirect and its message
+            raise PermissionDenied(refusal.message) from None
         errors = []
         if request.method == "POST":
             form = SchoolImportForm(request.POST, request.FILES)

@@ -8,4 +8,4 @@ class SsoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sso import signal_handlers  # noqa: F401  (registers receivers)
+        from sso import permissions, signal_handlers  # noqa: F401  (registers the rules and receivers)

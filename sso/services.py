@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
 from lernen25.models import Affiliation, School
-from lernen25.roles import Capability, has_capability
+from lernen25.permissions import allowed, require
 from lernen25.services import confirm_by_single_sign_on
 from lernen25.services.affiliations import email_domain
 from sso.models import SchoolSignOn
@@ -36,17 +36,11 @@ EDITABLE_FIELDS = (
 
 
 def may_manage(user, action: str = "change") -> bool:
-    """Administrators only: the model permission (superusers) and, like every power, a second factor."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and has_capability(user, Capability.SCHOOLS_MANAGE)
-        and user.has_perm(f"sso.{action}_schoolsignon")
-    )
+    return allowed(user, f"sso.{action}_signon")
 
 
 def _require_manager(actor, action: str) -> None:
-    if not may_manage(actor, action):
-        raise Refused(_("Only administrators may configure school sign-ons."), RefusalKind.FORBIDDEN)
+    require(actor, f"sso.{action}_signon")
 
 
 def _validate(signon: SchoolSignOn) -> None:

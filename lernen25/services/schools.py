@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
 from lernen25.models import District, School, SchoolType
-from lernen25.roles import Capability, has_capability
+from lernen25.permissions import require
 
 # --- Schools: CSV import -------------------------------------------------------------------
 
@@ -236,8 +236,8 @@ def import_schools(*, actor, data: bytes, filename: str = "", system: bool = Fal
     invalid; the refusal's ``details`` lists every bad row with its line and reason.
     ``system=True`` is for operator commands run on the server, which act without an actor.
     """
-    if not system and not has_capability(actor, Capability.SCHOOLS_MANAGE):
-        raise Refused(_("You may not import schools."), RefusalKind.FORBIDDEN)
+    if not system:
+        require(actor, "lernen25.import_schools")
     schools, errors = parse_school_csv(data)
     if errors:
         raise Refused(

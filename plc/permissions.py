@@ -10,7 +10,7 @@ Three layers of sight:
 
 Every action is a rule in ``lernen25.permissions`` (``rule(name, predicate, message)``): the
 services ``require`` it, views declare it, templates ask ``{% allowed %}``, the consumer goes
-through the services. The querysets of what a person sees (``plc.selectors.plgs_visible_to``)
+through the services. The querysets of what a person sees (``plgs_visible_to`` below)
 sit beside these predicates; a test checks that both agree for every persona.
 Per-request caching: membership rows are read once per (user, PLG).
 """

@@ -2,6 +2,29 @@
 
 Each persona is a person the platform is for (see ../shared/domain.md). Roles are given with
 ``lernen25.services.assign_role``, as an operator would, after ``setup_roles`` made the groups.
+
+``assert_refused`` calls a service expecting a refusal and checks the German message, the kind,
+that no row of any table changed and that nothing was queued after the commit or mailed.
+
+Why the cast is built per test, not once per session (measured with -n 2 on tests/plc and
+tests/lernen25): the personas cost about 50 ms of setup per test (``setup_roles`` 25-40 ms of it,
+each person about 5 ms); about 550 of the 700 tests use them, so building them once would save
+some 25 s of CPU, 3-4 % of the run (the three PLGs of tests/plc cost 130-500 ms each and dominate).
+It is not safe here:
+
+- Rows committed once per worker are in every later test's database, asked for or not. Tests assert
+  on what exists: ``setup_roles`` creating the groups, the school import and the demo seeding
+  counting schools and users, a confirmation request going to the SMZ because school A has no
+  principal.
+- Built lazily, on the first test asking for a persona, whether a test sees the cast would depend
+  on which tests xdist happened to run before it on that worker.
+- Transactional tests (the WebSocket tests, ``live_server``) flush the database, and tests that
+  take personas only through ``request.getfixturevalue`` (no ``db`` fixture of their own) are run
+  after them by pytest-django, so the cast would be gone for exactly those tests.
+
+A trial (personas, schools and groups built at session start, each test given fresh instances by
+primary key, rebuilt per test where gone) had 54 failures and 33 errors of 700: about 30 because
+the cast was there, the rest because the flush had taken it.
 """
 
 from __future__ import annotations

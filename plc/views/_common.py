@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 
 from lernen25.http import confirm_page
 from lernen25.permissions import require
-from plc import selectors
+from plc import permissions
 from plc.models import PlgPage
 from plc.pages import render_plg
 
@@ -27,7 +27,7 @@ def plg_action(rule: str | None = None):
         @login_required
         @wraps(view)
         def wrapper(request, pk, *args, **kwargs):
-            plg = get_object_or_404(selectors.plgs_visible_to(request.user).specific(), pk=pk)
+            plg = get_object_or_404(permissions.plgs_visible_to(request.user).specific(), pk=pk)
             request.render_refusal = lambda refusal: render_plg(
                 request, plg, status=refusal.status, error=str(refusal.message)
             )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lernen25.errors import Refused
-from plc import calendar, selectors, services
+from plc import calendar, permissions, selectors, services
 from plc.forms import MeetingForm, ResultForm
 from plc.models import Meeting
 from plc.pages import PAGE_SIZE
@@ -84,5 +84,5 @@ def change_log_view(request, plg):
 @require_GET
 def results_view(request):
     """Every published result of the network, newest first."""
-    paginator = Paginator(selectors.results_visible_to(request.user), PAGE_SIZE)
+    paginator = Paginator(permissions.results_visible_to(request.user), PAGE_SIZE)
     return render(request, "plc/results.html", {"page_obj": paginator.get_page(request.GET.get("seite"))})

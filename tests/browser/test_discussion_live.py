@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Persona
+from tests.browser.helpers import tab_to
 from tests.browser.seed_discussion import FIRST_MESSAGE, MEMBERS, PASSWORD, PLG_TITLE, TOPIC_TITLE
-from tests.browser.test_keyboard import tab_to
 
 CLARA, DAVID = (Persona(m["email"], PASSWORD, m["first_name"], m["last_name"], "A") for m in MEMBERS)
 

@@ -2,17 +2,7 @@
 
 from playwright.sync_api import expect
 
-MAX_TABS = 30  # more than the header and the form have; a loop that never finds its target fails
-
-
-def tab_to(page, selector: str) -> None:
-    """Press Tab until the element matching ``selector`` has the focus."""
-    target = page.locator(selector)
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        if target.evaluate("element => element === document.activeElement"):
-            return
-    raise AssertionError(f"{selector} was not reached with {MAX_TABS} presses of Tab")
+from tests.browser.helpers import tab_to
 
 
 def test_teacher_signs_in_with_keyboard_only(page, live_server_info):

@@ -12,7 +12,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
 
-from lernen25.errors import RefusalKind, Refused
+from lernen25.errors import RefusalKind
 from lernen25.models import (
     Affiliation,
     AffiliationSource,
@@ -38,6 +38,7 @@ F = SchoolFunction
 
 
 def _counts():
+    """What the school-people forms may write (checked after a form error over HTTP)."""
     return (
         Affiliation.objects.count(),
         Affiliation.objects.filter(revoked_at__isnull=False).count(),
@@ -47,24 +48,6 @@ def _counts():
         Notification.objects.count(),
         tuple(School.objects.order_by("pk").values_list("staff_email_domain", flat=True)),
     )
-
-
-@pytest.fixture
-def assert_refused(django_capture_on_commit_callbacks):
-    """Call a service expecting a refusal: exact message, kind, and nothing written or mailed."""
-
-    def check(service, message: str, kind: RefusalKind, /, **kwargs) -> Refused:
-        before, mails_before = _counts(), len(mail.outbox)
-        with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Refused) as caught:
-            service(**kwargs)
-        assert str(caught.value.message) == message
-        assert caught.value.kind == kind
-        assert _counts() == before, f"{service.__name__} wrote although it refused"
-        assert callbacks == []
-        assert len(mail.outbox) == mails_before
-        return caught.value
-
-    return check
 
 
 def event(action: str) -> AuditEvent:
@@ -481,11 +464,10 @@ def test_principal_of_b_may_not_set_the_domain_of_a(schulleitung_b, school_a, as
 
 
 @pytest.mark.needs_app("plc")
-def test_guest_reads_open_plgs_and_results_but_joins_posts_and_proposes_nothing(signed_up, plg_leitung):
+def test_guest_reads_open_plgs_and_results_but_joins_posts_and_proposes_nothing(signed_up, plg_leitung, assert_refused):
     from plc import services as plc_services
     from plc.models import PlgKind, Visibility
-    from plc.permissions import user_can
-    from plc.selectors import plgs_visible_to, results_visible_to
+    from plc.permissions import plgs_visible_to, results_visible_to, user_can
 
     def make(title, visibility):
         return plc_services.create_plg(
@@ -507,13 +489,19 @@ def test_guest_reads_open_plgs_and_results_but_joins_posts_and_proposes_nothing(
     assert not user_can(signed_up, "view", on_request)
     assert results_visible_to(signed_up).count() == 1
     assert not user_can(signed_up, "join", open_plg)
-    with pytest.raises(Refused) as refusal:
-        plc_services.join_plg(actor=signed_up, plg=open_plg)
-    assert refusal.value.kind == RefusalKind.FORBIDDEN
-    with pytest.raises(Refused):
-        plc_services.propose_plg(
-            actor=signed_up, title="Neu", kind=PlgKind.LESSON_DEVELOPMENT, goals="Ziele", visibility=Visibility.OPEN
-        )
+    assert_refused(
+        plc_services.join_plg, "Sie dürfen keinen PLGs beitreten.", RefusalKind.FORBIDDEN, actor=signed_up, plg=open_plg
+    )
+    assert_refused(
+        plc_services.propose_plg,
+        "Sie dürfen keine PLGs vorschlagen.",
+        RefusalKind.FORBIDDEN,
+        actor=signed_up,
+        title="Neu",
+        kind=PlgKind.LESSON_DEVELOPMENT,
+        goals="Ziele",
+        visibility=Visibility.OPEN,
+    )
 
 
 # --- Over HTTP: the people page ----------------------------------------------------------------

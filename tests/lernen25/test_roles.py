@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from lernen25.errors import RefusalKind
 from lernen25.models import AuditEvent
 from lernen25.roles import (
     GROUP_NAMES,
@@ -177,13 +178,16 @@ def test_revoking_a_role_takes_effect_at_once(smz):
     assert AuditEvent.objects.filter(action="lernen25.role.revoked", target_id=str(smz.pk)).exists()
 
 
-def test_teacher_may_not_assign_roles(lehrkraft_a, lehrkraft_b):
-    from lernen25.errors import Refused
+def test_teacher_may_not_assign_roles(lehrkraft_a, lehrkraft_b, assert_refused):
+    assert_refused(
+        assign_role,
+        "Sie dürfen keine Rollen vergeben.",
+        RefusalKind.FORBIDDEN,
+        actor=lehrkraft_a,
+        user=lehrkraft_b,
+        role=Role.SMZ_MODERATION,
+    )
 
-    with pytest.raises(Refused) as refusal:
-        assign_role(actor=lehrkraft_a, user=lehrkraft_b, role=Role.SMZ_MODERATION)
-
-    assert str(refusal.value.message) == "Sie dürfen keine Rollen vergeben."
     assert not has_capability(lehrkraft_b, C.PLG_CURATE)
     assert not AuditEvent.objects.filter(action="lernen25.role.assigned", actor=lehrkraft_a).exists()
 

@@ -52,7 +52,7 @@ def _sources() -> list[Path]:
     for app in APPS:
         base = ROOT / app
         files += [p for p in base.rglob("*.html") if "node_modules" not in p.parts]
-        files += [p for p in (base / "static").rglob("*.js")] if (base / "static").exists() else []
+        files += list((base / "static").rglob("*.js")) if (base / "static").exists() else []
     return sorted(files)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -11,7 +10,6 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
-from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,16 +20,10 @@ from lernen25.errors import RefusalKind, Refused
 from lernen25.mfa import DEMO_TOTP_SECRETS
 from lernen25.models import Affiliation, AuditEvent, District, Profile, School, SchoolFunction, SchoolType
 from lernen25.roles import GROUP_NAMES, Role, mfa_pending, requires_mfa
+from tests.demo_helpers import SMALL, seed
 
 User = get_user_model()
-SMALL = ("--schools", "12", "--teachers", "30")
 TEACHER_EMAIL = re.compile(r"^[a-z-]+\.[a-z-]+\d+@schule-(\d{6})\.lernen25\.test$")
-
-
-def seed(*args: str) -> str:
-    out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out)
-    return out.getvalue()
 
 
 def table_rows(output: str) -> dict[str, list[str]]:

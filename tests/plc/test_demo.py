@@ -8,7 +8,7 @@ from django.core import mail
 from lernen25 import registry
 from lernen25.models import AuditEvent, Notification
 from plc.models import Membership, Message, PlgPage, Result
-from tests.lernen25.test_seed_demo import SMALL, seed
+from tests.demo_helpers import SMALL, seed
 
 
 def test_plc_registers_its_demo_seeder():

@@ -266,3 +266,33 @@ def test_deactivated_member_may_do_nothing(plgs, lehrkraft_a):
     lehrkraft_a.save()
 
     assert_policy({"lehrkraft_a": lehrkraft_a}, plgs, [("lehrkraft_a", action, (F, F, F)) for action in ACTIONS])
+
+
+# --- The visibility querysets (lists, search, the action views' loader) ---------------------------
+
+
+def test_results_of_a_closed_plg_are_visible_to_the_whole_network_but_not_to_guests(
+    closed_plg, plg_leitung, lehrkraft_b
+):
+    result = services.publish_result(
+        actor=plg_leitung, plg=closed_plg, title="Leitungsrunde", tried="Austausch", worked="Regelmäßigkeit"
+    )
+
+    assert list(permissions.results_visible_to(lehrkraft_b)) == [result]
+    assert list(permissions.results_visible_to(AnonymousUser())) == []
+
+
+def test_outsider_sees_open_and_on_request_plgs_but_not_closed(open_plg, request_plg, closed_plg, lehrkraft_b):
+    assert set(permissions.plgs_visible_to(lehrkraft_b)) == {open_plg, request_plg}
+
+
+def test_member_sees_all_three_of_their_plgs(open_plg, request_plg, closed_plg, lehrkraft_a):
+    assert set(permissions.plgs_visible_to(lehrkraft_a)) == {open_plg, request_plg, closed_plg}
+
+
+def test_smz_sees_every_plg(open_plg, request_plg, closed_plg, smz):
+    assert set(permissions.plgs_visible_to(smz)) == {open_plg, request_plg, closed_plg}
+
+
+def test_guest_sees_no_plg(open_plg, request_plg, closed_plg):
+    assert list(permissions.plgs_visible_to(AnonymousUser())) == []

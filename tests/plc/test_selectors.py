@@ -1,12 +1,12 @@
-"""PLG selectors (plc/selectors.py): who sees which PLG, the directory, results, the change log, the
-PLG page's bounded queries, and the discussion's reads (unread counts, catch-up).
+"""PLG selectors (plc/selectors.py): the change log, the directory, the PLG page's bounded queries, and
+the discussion's reads (unread counts, catch-up). Who sees which PLG and result (the visibility
+querysets of plc/permissions.py) is tested in test_permissions.py and test_visibility_agrees.py.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -32,18 +32,7 @@ from tests.plc.helpers import MEETING_START, make_plg, post
 Document = get_document_model()
 
 
-# --- Results and the change log --------------------------------------------------------------------
-
-
-def test_results_of_a_closed_plg_are_visible_to_the_whole_network_but_not_to_guests(
-    closed_plg, plg_leitung, lehrkraft_b
-):
-    result = services.publish_result(
-        actor=plg_leitung, plg=closed_plg, title="Leitungsrunde", tried="Austausch", worked="Regelmäßigkeit"
-    )
-
-    assert list(selectors.results_visible_to(lehrkraft_b)) == [result]
-    assert list(selectors.results_visible_to(AnonymousUser())) == []
+# --- The change log ----------------------------------------------------------------------------------
 
 
 def test_leads_change_log_lists_the_plgs_events_newest_first(open_plg, request_plg, lehrkraft_b):
@@ -57,23 +46,7 @@ def test_leads_change_log_lists_the_plgs_events_newest_first(open_plg, request_p
     assert all(event.data["plg"] == open_plg.pk for event in log)
 
 
-# --- Selectors --------------------------------------------------------------------------------------
-
-
-def test_outsider_sees_open_and_on_request_plgs_but_not_closed(open_plg, request_plg, closed_plg, lehrkraft_b):
-    assert set(selectors.plgs_visible_to(lehrkraft_b)) == {open_plg, request_plg}
-
-
-def test_member_sees_all_three_of_their_plgs(open_plg, request_plg, closed_plg, lehrkraft_a):
-    assert set(selectors.plgs_visible_to(lehrkraft_a)) == {open_plg, request_plg, closed_plg}
-
-
-def test_smz_sees_every_plg(open_plg, request_plg, closed_plg, smz):
-    assert set(selectors.plgs_visible_to(smz)) == {open_plg, request_plg, closed_plg}
-
-
-def test_guest_sees_no_plg(open_plg, request_plg, closed_plg):
-    assert list(selectors.plgs_visible_to(AnonymousUser())) == []
+# --- The directory and the PLG page -------------------------------------------------------------------
 
 
 def test_directory_lists_own_plgs_first(open_plg, request_plg, closed_plg, plg_leitung, smz, lehrkraft_a):

@@ -63,12 +63,13 @@ def post_message(*, actor, topic: Topic, body: str, reply_to: Message | None = N
 def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, client_id: str = "") -> Message:
     # Mentions need every member's name; most messages have no "@" and skip that query.
     names = selectors.member_names(topic.plg) if "@" in body else {}
+    body_html, mentioned = markdown.render_with_mentions(body, names)  # highlighted = notified
     message = Message.objects.create(
         plg_id=topic.plg_id,
         topic=topic,
         author=actor,
         body=body,
-        body_html=markdown.render(body, names),
+        body_html=body_html,
         reply_to=reply_to,
     )
     Topic.objects.filter(pk=topic.pk).update(last_message_at=message.created_at)
@@ -79,7 +80,7 @@ def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, 
         unique_fields=["user", "topic"],
         update_fields=["last_read_id", "updated_at"],
     )
-    mentioned = markdown.find_mentions(body, names) - {actor.pk}
+    mentioned -= {actor.pk}
     if mentioned:
         message.mentions.set(mentioned)
         notify(

@@ -156,22 +156,48 @@ def may_view_result(user, result) -> bool:
 # --- The same rules as querysets (tests/plc/test_visibility_agrees.py checks both agree) --------
 
 
+def _sight(user) -> Q | None:
+    """``is_member | is_curator | is_listed`` as a filter on PLGs; None: every PLG."""
+    if not _active(user):
+        return Q(pk__in=[])
+    if has_capability(user, Capability.PLG_CURATE):
+        return None
+    listed = [Visibility.OPEN]
+    if has_capability(user, Capability.NETWORK_VIEW):
+        listed.append(Visibility.ON_REQUEST)
+    return Q(visibility__in=listed) | Q(Exists(Membership.objects.filter(plg=OuterRef("pk"), user=user)))
+
+
 def plgs_visible_to(user) -> QuerySet[PlgPage]:
     """The PLGs ``plc.view_plg`` allows, as a query.
 
     Closed ones only for members and the SMZ; on-request ones for members of the network; a
     signed-up person no school has confirmed yet sees the open ones; nobody signed in sees none.
     """
+    sight = _sight(user)
     plgs = PlgPage.objects.live()
+    return plgs if sight is None else plgs.filter(sight)
+
+
+def plgs_hidden_from(user) -> QuerySet[PlgPage]:
+    """PLGs, drafts included, that ``user`` may not know of: hidden in the admin's choosers and API too."""
+    sight = _sight(user)
+    return PlgPage.objects.none() if sight is None else PlgPage.objects.exclude(sight)
+
+
+def documents_visible_to(user, documents: QuerySet) -> QuerySet:
+    """The documents ``plc.download_document`` allows, as a filter on ``documents``."""
     if not _active(user):
-        return plgs.none()
+        return documents.none()
     if has_capability(user, Capability.PLG_CURATE):
-        return plgs
-    listed = [Visibility.OPEN]
-    if has_capability(user, Capability.NETWORK_VIEW):
-        listed.append(Visibility.ON_REQUEST)
-    member = Membership.objects.filter(plg=OuterRef("pk"), user=user)
-    return plgs.filter(Q(visibility__in=listed) | Q(Exists(member)))
+        return documents
+    in_sight = (
+        Q(plg_file__isnull=True)
+        | Q(plg_file__plg__visibility=Visibility.OPEN)
+        | Q(plg_file__plg__in=Membership.objects.filter(user=user).values("plg"))
+        | Q(plg_file__results__isnull=False)
+    )
+    return documents.filter(in_sight).distinct()
 
 
 def results_visible_to(user) -> QuerySet[Result]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -27,10 +26,9 @@ def feature_view(request, plg):
     return done(request, plg, _("Featured on the home page.") if featured else _("No longer featured."))
 
 
+@require_POST
 @plg_action("plc.change_status")
 def status_view(request, plg):
-    if request.method != "POST":
-        raise Http404
     form = StatusForm(request.POST)
     if not form.is_valid():
         return form_error(request, plg, "status_form", form)

@@ -16,7 +16,7 @@ from plc import services
 from plc.models import PlgStatus, Result, Visibility
 from plc.permissions import plgs_visible_to, results_visible_to
 from plc.selectors import pending_invitations_for
-from tests.plc.helpers import make_plg
+from tests.plc.helpers import make_plg, pdf
 
 PERSONAS = (
     "guest",
@@ -39,8 +39,16 @@ def world(open_plg, request_plg, closed_plg, plg_leitung, lehrkraft_a):
     archived.status = PlgStatus.ARCHIVED
     archived.save_revision().publish()
     draft = make_plg(title="Entwurf einer PLG", visibility=Visibility.OPEN, lead=plg_leitung, member=lehrkraft_a)
+    shared = {
+        plg.pk: services.upload_file(actor=plg_leitung, plg=plg, upload=pdf(f"{plg.slug}.pdf"))
+        for plg in (open_plg, request_plg, closed_plg)
+    }
+    services.upload_file(actor=plg_leitung, plg=closed_plg, upload=pdf("intern.pdf"))
     for plg in (closed_plg, draft):
-        services.publish_result(actor=plg_leitung, plg=plg, title=f"Ergebnis {plg.title}", tried="a", worked="b")
+        materials = [shared[plg.pk]] if plg.pk in shared else []
+        services.publish_result(
+            actor=plg_leitung, plg=plg, title=f"Ergebnis {plg.title}", tried="a", worked="b", materials=materials
+        )
     services.invite_member(actor=plg_leitung, plg=closed_plg, email="bernd.lehrer@schule-b.de")
     services.invite_member(actor=plg_leitung, plg=draft, email="bernd.lehrer@schule-b.de")
     draft.unpublish()
@@ -77,6 +85,20 @@ def test_answerable_invitations_are_exactly_those_the_rule_allows(request, world
     for persona, user in _cast(request).items():
         by_rule = {invitation.pk for invitation in pending if allowed(user, "plc.answer_invitation", invitation)}
         by_query = set(pending_invitations_for(user).values_list("pk", flat=True))
+
+        assert (persona, by_query) == (persona, by_rule)
+
+
+def test_downloadable_documents_are_exactly_those_the_rule_allows(request, world):
+    from wagtail.documents import get_document_model
+
+    from plc.permissions import documents_visible_to
+
+    documents = get_document_model().objects.all()
+    assert documents.count() == 4
+    for persona, user in _cast(request).items():
+        by_rule = {d.title for d in documents if allowed(user, "plc.download_document", d)}
+        by_query = set(documents_visible_to(user, documents).values_list("title", flat=True))
 
         assert (persona, by_query) == (persona, by_rule)
 

@@ -90,8 +90,12 @@ lint: test-deps
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings_core $(PY) manage.py check
 
+# Everything but the browser tests on both cores (pytest-xdist), then the browser tests in one
+# process (they share one daphne server and Playwright's event loop). Exit code 5 ("nothing
+# selected", e.g. PYTEST_ARGS="-k accounts" matches no browser test) is not a failure.
 test: test-deps frontend browser-deps lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(MAKE) --no-print-directory test-core
 
 # The core's tests without the feature apps (tests/settings_core.py); tests that need an app are

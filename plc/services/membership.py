@@ -138,15 +138,24 @@ def leave_plg(*, actor, plg: PlgPage) -> None:
     """Leave a PLG. The last lead may not leave: a PLG always keeps at least one lead."""
     require(actor, "plc.view_plg", plg)
     with transaction.atomic():
-        lock(plg)
-        membership = Membership.objects.filter(plg=plg, user=actor).first()
-        refuse_unless(membership is not None, _("You are not a member of this PLC."), RefusalKind.CONFLICT)
-        if membership.role == MembershipRole.LEAD and lead_count(plg) == 1:
-            raise Refused(_("You are the only lead. Make another member lead before you leave."), RefusalKind.CONFLICT)
-        membership.delete()
-        permissions.forget_memberships(actor)
+        _end_membership(
+            plg,
+            actor,
+            not_member=_("You are not a member of this PLC."),
+            last_lead=_("You are the only lead. Make another member lead before you leave."),
+        )
         record("plc.membership.left", actor=actor, plg=plg, user=actor.pk)
-        transaction.on_commit(lambda: realtime.publish_access_revoked(plg.pk, actor.pk))
+
+
+def _end_membership(plg: PlgPage, user, *, not_member: str, last_lead: str) -> None:
+    """Delete ``user``'s membership (under the PLG's lock) unless they are the last lead; close their sockets."""
+    lock(plg)
+    membership = Membership.objects.filter(plg=plg, user=user).first()
+    refuse_unless(membership is not None, not_member, RefusalKind.CONFLICT)
+    refuse_unless(not (membership.is_lead and lead_count(plg) == 1), last_lead, RefusalKind.CONFLICT)
+    membership.delete()
+    permissions.forget_memberships(user)
+    transaction.on_commit(lambda: realtime.publish_access_revoked(plg.pk, user.pk))
 
 
 def remove_member(*, actor, plg: PlgPage, user) -> None:
@@ -155,15 +164,10 @@ def remove_member(*, actor, plg: PlgPage, user) -> None:
     require(actor, "plc.remove_member", plg)
     refuse_unless(user.pk != actor.pk, _("To leave the PLC yourself, use “Leave this PLC”."), RefusalKind.INVALID)
     with transaction.atomic():
-        lock(plg)
-        membership = Membership.objects.filter(plg=plg, user=user).first()
-        refuse_unless(membership is not None, _("This person is not a member."), RefusalKind.CONFLICT)
-        if membership.role == MembershipRole.LEAD and lead_count(plg) == 1:
-            raise Refused(_("The only lead cannot be removed."), RefusalKind.CONFLICT)
-        membership.delete()
-        permissions.forget_memberships(user)
+        _end_membership(
+            plg, user, not_member=_("This person is not a member."), last_lead=_("The only lead cannot be removed.")
+        )
         record("plc.membership.removed", actor=actor, plg=plg, user=user.pk)
-        transaction.on_commit(lambda: realtime.publish_access_revoked(plg.pk, user.pk))
         notify(
             [user],
             actor=actor,

@@ -90,12 +90,13 @@ lint: test-deps
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=tests.settings_core $(PY) manage.py check
 
-# Everything but the browser tests on both cores (pytest-xdist), then the browser tests in one
-# process (they share one daphne server and Playwright's event loop). Exit code 5 ("nothing
-# selected", e.g. PYTEST_ARGS="-k accounts" matches no browser test) is not a failure.
+# Everything but the browser tests and the multi-server tests on both cores (pytest-xdist), then
+# those in one process (they start daphne servers of their own; the browser tests share one and
+# Playwright's event loop). Exit code 5 ("nothing selected", e.g. PYTEST_ARGS="-k accounts"
+# matches none of the serial ones) is not a failure.
 test: test-deps frontend browser-deps lint
-	$(PY) -m pytest -n 2 -m "not browser" $(PYTEST_ARGS) || [ $$? -eq 5 ]
-	$(PY) -m pytest -m browser tests/browser $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n 2 -m "not browser and not serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -m "browser or serial" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(MAKE) --no-print-directory test-core
 
 # The core's tests without the feature apps (tests/settings_core.py); tests that need an app are

@@ -15,7 +15,18 @@ os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
 
-from lernen25.settings import *
+# Parallel runs (pytest-xdist): each worker has its own database; give it its own Redis database
+# too, so that one worker's cache.clear() or channel-layer groups (PLG ids repeat across the
+# workers' databases) never reach the other. Set in the environment, so that the daphne processes
+# a test starts (test_scale_out) use the same one.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if os.environ.get("REDIS_URL") and _worker.startswith("gw"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _url = urlsplit(os.environ["REDIS_URL"])
+    os.environ["REDIS_URL"] = urlunsplit(_url._replace(path=f"/{1 + int(_worker[2:])}"))
+
+from lernen25.settings import *  # noqa: E402  (after the environment above)
 
 # Speed: a fast hasher for the many accounts the tests make.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

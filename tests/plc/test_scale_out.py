@@ -37,6 +37,9 @@ from tests.browser.conftest import (
     _wait_until_healthy,
 )
 
+# Two daphne processes and Redis: run in the serial phase of `make test`, not beside other workers.
+pytestmark = pytest.mark.serial
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 WAIT = 10  # seconds for any frame or answer a server owes us
 

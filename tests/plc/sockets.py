@@ -31,7 +31,7 @@ def session_of(user) -> str:
 
 
 def socket(plg_id: int, session: str | None = None, origin: bytes = b"http://testserver") -> WebsocketCommunicator:
-    headers = [(b"origin", origin)]
+    headers = [(b"origin", origin), (b"host", b"testserver")]
     if session:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
     return WebsocketCommunicator(application, f"/ws/plg/{plg_id}/", headers=headers)

@@ -157,7 +157,7 @@ if (root && list && root.dataset.live === "1") {
     });
     socket.addEventListener("message", onFrame);
     socket.addEventListener("close", (event) => {
-      if (event.code === 4403) {
+      if (event.code === 4403 || event.code === 4404) { // no access, or no such discussion: do not retry
         stopped = true;
         say(text.textForbidden);
         if (form) form.hidden = true;

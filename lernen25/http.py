@@ -28,15 +28,23 @@ def refusal_response(request, refusal: Refused):
         return errorviews.page_not_found(request, Http404())
     custom = getattr(request, "render_refusal", None)
     if custom is not None:
-        return custom(refusal)
+        return with_retry_after(custom(refusal), refusal)
     if refusal.kind == RefusalKind.FORBIDDEN:
         return errorviews.permission_denied(request, refusal.message)
-    return render(
+    response = render(
         request,
         "errors/refused.html",
         {"reason": str(refusal.message), "details": refusal.details, "back": _safe_referer(request)},
         status=refusal.status,
     )
+    return with_retry_after(response, refusal)
+
+
+def with_retry_after(response, refusal: Refused):
+    """A 429 tells the client when to try again (RFC 9110, Retry-After in seconds)."""
+    if refusal.retry_after is not None:
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 def _safe_referer(request) -> str:

@@ -5,16 +5,19 @@ so a page on any port of an allowed host (``http://localhost:9999``) could open 
 visitor's session cookie. Here the Origin must be exactly the origin the handshake was made to: the
 request's scheme (``ws``↔``http``, ``wss``↔``https``; behind the proxy the ``X-Forwarded-Proto`` that
 ``SECURE_PROXY_SSL_HEADER`` names), its ``Host`` (one of ``ALLOWED_HOSTS``) and port (default ports
-filled in). Anything else is denied before the consumer runs.
+filled in). Anything else is accepted and closed at once with 4403 before the consumer runs: a
+refusal the client can read (a handshake answered with HTTP 403 reaches a browser as 1006, and it
+would retry for ever).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+
+from lernen25.sockets import CLOSE_FORBIDDEN
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -60,5 +63,14 @@ class SameOriginValidator:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "websocket" and not is_same_origin(scope):
-            return await WebsocketDenier()(scope, receive, send)
+            return await refuse(receive, send, CLOSE_FORBIDDEN)
         return await self.application(scope, receive, send)
+
+
+async def refuse(receive, send, code: int) -> None:
+    """Accept the handshake and close at once with an application code (no consumer, no data)."""
+    message = await receive()
+    if message["type"] != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": code})

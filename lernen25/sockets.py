@@ -1,16 +1,79 @@
-"""WebSocket paths nobody serves: answered with a close code, never with a traceback."""
+"""What every WebSocket of the site shares: close codes, the session check, and the call to re-check.
+
+A socket lives no longer than the right it was opened with. The session it was opened with is
+checked again (``session_user``) on every write and whenever ``recheck_user_sockets`` says that
+something about the person changed: they signed out, changed their password elsewhere, were
+deactivated, had a session ended, lost a role or a school function. That call goes through the
+channel layer's group ``SOCKETS_GROUP``, so sockets on every process hear it; each socket of the
+person then checks its session and its rights and closes with ``CLOSE_SIGNED_OUT`` or
+``CLOSE_FORBIDDEN`` what is no longer allowed. Apps' socket hubs join the group (``plc.realtime``).
+"""
 
 from __future__ import annotations
 
-from channels.generic.websocket import AsyncWebsocketConsumer
+import logging
+from importlib import import_module
+from types import SimpleNamespace
 
-CLOSE_NOT_FOUND = 4404
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib import auth
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# Application close codes (4000-4999); a client stops retrying on all but CLOSE_TOO_SLOW and
+# CLOSE_TOO_MANY (docs/realtime.md).
+CLOSE_SIGNED_OUT = 4401  # no valid session (any more): sign in again
+CLOSE_FORBIDDEN = 4403  # signed in, but no (longer) access
+CLOSE_NOT_FOUND = 4404  # no such socket path
+CLOSE_TOO_SLOW = 4408  # the socket fell behind; reconnect and catch up
+CLOSE_TOO_MANY = 4429  # too many sockets or handshakes; try again later
+
+SOCKETS_GROUP = "lernen25.sockets"  # every process's socket hub listens here
+
+
+def session_user(session_key: str | None):
+    """The active user the session still belongs to, or None (signed out, password changed, ended).
+
+    The same check as ``django.contrib.auth.get_user`` on every request: the session must exist and
+    carry the user's current session hash (a password change elsewhere changes it).
+    """
+    if not session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = auth.get_user(SimpleNamespace(session=store))
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return user
+
+
+def recheck_user_sockets(user_id: int) -> None:
+    """Make every open socket of the user check its session and rights again, on every process.
+
+    Runs after the current transaction commits (the check must see the change). Never raises: a
+    failure is logged, and the socket's next write checks anyway.
+    """
+    transaction.on_commit(lambda: _send_recheck(user_id))
+
+
+def _send_recheck(user_id: int) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(SOCKETS_GROUP, {"type": "hub.event", "recheck": user_id})
+    except Exception:
+        logger.exception("could not ask the sockets of user %s to check their session", user_id)
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):
-    """Accepted and closed at once with 4404, so that a client sees why and stops retrying.
+    """WebSocket paths nobody serves: accepted and closed at once with 4404, never a traceback.
 
     Without it, Channels' router raises for an unknown path (an HTTP 500 with a traceback in the log).
+    Accepting first lets the client see the code and stop retrying.
     """
 
     channel_layer_alias = "__no_layer__"  # no channel of its own in the layer

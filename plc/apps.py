@@ -9,7 +9,7 @@ class PlcConfig(AppConfig):
 
     def ready(self) -> None:
         from lernen25 import registry
-        from plc import demo, notification_kinds, panels, permissions, search  # noqa: F401  (rules, kinds)
+        from plc import demo, limits, notification_kinds, panels, permissions, search  # noqa: F401  (rules, kinds)
 
         # What PLG spaces contribute to the core (lernen25.registry; the core imports no app).
         for panel in panels.HOME_PANELS:

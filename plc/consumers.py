@@ -1,32 +1,49 @@
 """The WebSocket of a PLG's discussion: ``/ws/plg/<plg id>/``. Protocol: docs/realtime.md.
 
-Transport only: it checks frames (size, JSON, rate), asks ``plc.services`` and ``plc.selectors`` (through
-``database_sync_to_async``) and delivers what the per-process hub hands it. It does not join the
-channel layer itself: the hub holds one group membership per process (see ``plc.realtime``).
+Transport only: it checks each frame against its schema (``plc.frames``) before anything else,
+asks ``plc.services`` (through ``database_sync_to_async``) and delivers what the per-process hub
+hands it. Limits are the services' (``plc.limits``, shared with the HTTP forms), except two that
+only a socket has: a frame budget per socket and the number of sockets per person. The socket
+lives no longer than its right to exist: every write checks the session again, and so does every
+socket of a person when ``lernen25.sockets.recheck_user_sockets`` reaches the hub.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
+import logging
 import time
-from datetime import datetime
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from lernen25.errors import RefusalKind, Refused
+from lernen25.limits import consume
 from lernen25.permissions import allowed
-from plc import realtime, selectors, services
+from lernen25.sockets import CLOSE_FORBIDDEN, CLOSE_SIGNED_OUT, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, session_user
+from plc import frames, realtime, services
 from plc.models import Message, PlgPage, Topic
 
+logger = logging.getLogger(__name__)
+
 MAX_FRAME = 16 * 1024
-RATE_LIMIT = (20, 30)  # writes per user and window (seconds), across all sockets (shared cache)
+FRAME_BUDGET = (60, 10.0)  # frames of any type per socket: a burst of 60, refilled over 10 seconds
+SOCKETS_PER_USER = 12  # open discussion sockets of one person in one process
 OUTBOX_SIZE = 256  # events queued for one socket before it counts as too slow and is dropped
-CLOSE_FORBIDDEN, CLOSE_TOO_SLOW = 4403, 4408
+SENT_MEMORY = 2048  # stream positions a socket remembers having sent (not to send them twice)
+
+
+class _Closed(Exception):
+    """The socket must close: its session ended (4401) or its access is gone (4403)."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+        self.error = "signed_out" if code == CLOSE_SIGNED_OUT else "forbidden"  # the error frame's code
 
 
 class DiscussionConsumer(AsyncWebsocketConsumer):
@@ -44,19 +61,40 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    # --- the handshake ----------------------------------------------------------------------
+
     async def connect(self):
+        """Refusals are accepted and closed with an application code, after an error frame saying why.
+
+        A handshake answered with HTTP 403 reaches a browser as 1006, and the client would retry.
+        """
         self.user = self.scope.get("user")
         self.user_id = getattr(self.user, "pk", None)
         self.plg_id = int(self.scope["url_route"]["kwargs"]["plg_id"])
-        self.plg = await self._load_plg()
-        if self.plg is None:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+        await self.accept()
+        try:
+            self.plg = await database_sync_to_async(self._admit)()
+        except _Closed as closed:
+            return await self._refuse(closed.code, closed.error, closed.message)
+        except Refused as refusal:  # the handshake limit
+            return await self._refuse(CLOSE_TOO_MANY, refusal.kind.value, str(refusal.message), refusal.retry_after)
+        hub = realtime.hub()
+        if hub.sockets_of(self.user_id) >= SOCKETS_PER_USER:
+            message = _("You have too many open discussion windows; please close some of them.")
+            return await self._refuse(CLOSE_TOO_MANY, "too_many_sockets", message)
         self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_SIZE)
         self.writer = asyncio.ensure_future(self._write())
+        self.budget = _Budget(*FRAME_BUDGET)
+        self.floor = 0  # every stream position up to here has reached this socket's client
+        self.sent: collections.OrderedDict[int, None] = collections.OrderedDict()  # positions above
         self.joined = True
-        await self.accept()
-        await realtime.hub().add(self.plg_id, self)  # also updates presence
+        await hub.add(self.plg_id, self)  # also updates presence
+
+    async def _refuse(self, code: int, error: str, message: str, retry_after: int | None = None):
+        await self._error(error, message, **({"retry_after": retry_after} if retry_after else {}))
+        await self.close(code=code)
 
     async def disconnect(self, code):
         if getattr(self, "joined", False):
@@ -76,15 +114,39 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
             return  # typing: not to oneself
         if event.get("only_user") not in (None, self.user_id):
             return  # read positions: only to the user's own sockets
+        seq = event.get("seq")
+        if seq is not None:
+            if seq <= self.floor or seq in self.sent:
+                return  # a catch-up sent it already (or a newer version of its message)
+            self._remember(seq)
         try:
             self.outbox.put_nowait(event["payload"])
         except asyncio.QueueFull:
-            # Too slow: drop it rather than hold up the others; it reconnects and catches up by id.
+            # Too slow: drop it rather than hold up the others; it reconnects and catches up.
             self._close_soon(CLOSE_TOO_SLOW)
+
+    def recheck(self) -> None:
+        """Something about this person changed (``lernen25.sockets``): check session and access now."""
+        if getattr(self, "_rechecking", None) is None or self._rechecking.done():
+            self._rechecking = asyncio.ensure_future(self._recheck())
+
+    async def _recheck(self) -> None:
+        try:
+            await database_sync_to_async(self._current_user)()
+        except _Closed as closed:
+            await self._error(closed.error, closed.message)
+            self._close_soon(closed.code)
+        except Exception:
+            logger.exception("re-checking a discussion socket of user %s failed", self.user_id)
 
     def _close_soon(self, code: int) -> None:
         if getattr(self, "_closing", None) is None:
             self._closing = asyncio.ensure_future(self.close(code=code))
+
+    def _remember(self, seq: int) -> None:
+        self.sent[seq] = None
+        if len(self.sent) > SENT_MEMORY:
+            self.sent.popitem(last=False)
 
     async def _write(self) -> None:
         while True:
@@ -94,67 +156,72 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
     # --- from the client --------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        if getattr(self, "_closing", None) is not None or not getattr(self, "joined", False):
+            return  # closing, or refused at the handshake: nothing more is done
+        if not self.budget.take():
+            if self.budget.should_warn():
+                message = _("Too many frames in a short time; some were ignored.")
+                await self._error("rate_limited", message, retry_after=self.budget.wait())
+            return
         if bytes_data is not None or text_data is None:
             return await self._error("invalid", _("Only text frames with JSON are understood."))
-        if len(text_data.encode()) > MAX_FRAME:
+        if len(text_data) > MAX_FRAME or len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME:
             return await self._error("too_large", _("The message is too large."))
+        frame = frames.parse(text_data)
+        if isinstance(frame, frames.BadFrame):
+            return await self._error(frame.code, frame.message, frame.client_id)
         try:
-            frame = json.loads(text_data)
-        except ValueError:
-            return await self._error("invalid_json", _("The frame is not valid JSON."))
-        if not isinstance(frame, dict):
-            return await self._error("invalid_json", _("The frame is not a JSON object."))
-        handler = getattr(self, f"on_{frame.get('type')}", None) if isinstance(frame.get("type"), str) else None
-        if handler is None:
-            return await self._error("unknown_type", _("Unknown frame type."))
-        client_id = str(frame.get("client_id", ""))[:64]
-        try:
-            await handler(frame, client_id)
-        except _RateLimited as limited:
-            await self._error("rate_limited", str(limited.message), client_id, retry_after=limited.retry_after)
+            await getattr(self, f"on_{frame.type}")(frame)
+        except _Closed as closed:
+            await self._error(closed.error, closed.message, frame.client_id)
+            self._close_soon(closed.code)
         except Refused as refusal:
-            await self._error(refusal.kind.value, str(refusal.message), client_id=client_id)
-        except (KeyError, TypeError, ValueError, Message.DoesNotExist, Topic.DoesNotExist):
-            await self._error("invalid", _("The frame is incomplete or refers to something unknown."), client_id)
+            extra = {"retry_after": refusal.retry_after} if refusal.retry_after else {}
+            await self._error(refusal.kind.value, str(refusal.message), frame.client_id, **extra)
+        except Exception:
+            logger.exception("discussion frame %r of user %s failed", frame.type, self.user_id)
+            await self._error("internal", _("The server could not process this; please try again."), frame.client_id)
 
-    async def on_ping(self, frame, client_id):
-        await self.send(text_data=json.dumps({"type": "pong"}))
+    async def on_ping(self, frame: frames.Ping):
+        await self.send(text_data='{"type": "pong"}')
 
-    async def on_sync(self, frame, client_id):
-        last_id = int(frame.get("last_id") or 0)
-        since = parse_datetime(frame["since"]) if frame.get("since") else None
-        payloads, complete, now = await self._catch_up(last_id, since)
-        for payload in payloads:
-            await self.send(text_data=payload)
-        newest = max([last_id, *[json.loads(p)["id"] for p in payloads]]) if payloads else last_id
-        await self.send(
-            text_data=json.dumps({"type": "synced", "last_id": newest, "now": now.isoformat(), "complete": complete})
-        )
+    async def on_sync(self, frame: frames.Sync):
+        result = await database_sync_to_async(self._catch_up)(frame.last_seq, frozenset(frame.have))
+        for message in result.messages:
+            seq = message["seq"]
+            if seq <= self.floor or seq in self.sent:
+                continue  # it went out live while the catch-up was read
+            self._remember(seq)
+            await self.send(text_data=json.dumps(message, ensure_ascii=False))
+        if result.complete:
+            self.floor = max(self.floor, result.last_seq)
+        synced = {"type": "synced", "last_seq": result.last_seq, "complete": result.complete}
+        await self.send(text_data=json.dumps(synced))
 
-    async def on_post(self, frame, client_id):
-        await self._call(self._post, int(frame["topic"]), str(frame.get("body", "")), frame.get("reply_to"), client_id)
+    async def on_post(self, frame: frames.Post):
+        await database_sync_to_async(self._post)(frame.topic, frame.body, frame.reply_to, frame.client_id)
 
-    async def on_edit(self, frame, client_id):
-        await self._call(self._edit, int(frame["message"]), str(frame.get("body", "")))
+    async def on_edit(self, frame: frames.Edit):
+        await database_sync_to_async(self._edit)(frame.message, frame.body)
 
-    async def on_delete(self, frame, client_id):
-        await self._call(self._delete, int(frame["message"]))
+    async def on_delete(self, frame: frames.Delete):
+        await database_sync_to_async(self._delete)(frame.message)
 
-    async def on_hide(self, frame, client_id):
-        await self._call(self._hide, int(frame["message"]), True)
+    async def on_hide(self, frame: frames.Hide):
+        await database_sync_to_async(self._hide)(frame.message, True)
 
-    async def on_unhide(self, frame, client_id):
-        await self._call(self._hide, int(frame["message"]), False)
+    async def on_unhide(self, frame: frames.Unhide):
+        await database_sync_to_async(self._hide)(frame.message, False)
 
-    async def on_typing(self, frame, client_id):
-        topic = int(frame["topic"])
-        payload = {"type": "typing", "topic": topic, "user": self.user_id, "name": self.user_name}
-        self._broadcast(payload, sender=self.user_id, echo=False)
+    async def on_typing(self, frame: frames.Typing):
+        # Coalesced per person and topic in the hub: a client typing fast is relayed every few seconds.
+        if realtime.hub().typing_due(self.plg_id, self.user_id, frame.topic):
+            payload = {"type": "typing", "topic": frame.topic, "user": self.user_id, "name": self.user_name}
+            self._broadcast(payload, sender=self.user_id, echo=False)
 
-    async def on_read(self, frame, client_id):
-        topic_id, message_id = int(frame["topic"]), int(frame["message"])
-        position = await self._call(self._read, topic_id, message_id)
-        self._broadcast({"type": "read", "topic": topic_id, "message": position}, only_user=self.user_id)
+    async def on_read(self, frame: frames.Read):
+        position = await database_sync_to_async(self._read)(frame.topic, frame.message)
+        self._broadcast({"type": "read", "topic": frame.topic, "message": position}, only_user=self.user_id)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -162,89 +229,97 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         frame = {"type": "error", "code": code, "message": message, "client_id": client_id, **extra}
         await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
-    def _limit(self):
-        """At most RATE_LIMIT[0] writes per RATE_LIMIT[1] seconds per user (shared by all sockets).
-
-        Called in the database thread, at the start of the write it guards: one thread hop, not two.
-        """
-        used, retry_after = _count_write(self.user_id)
-        if used > RATE_LIMIT[0]:
-            message = _("You are writing very fast; please wait %(seconds)d seconds.") % {"seconds": retry_after}
-            raise _RateLimited(message, retry_after)
-
     def _broadcast(self, payload: dict, **meta):
         realtime.hub().publish(realtime.event_for(self.plg_id, payload, **meta))
 
-    async def _call(self, function, *args):
-        return await database_sync_to_async(function)(*args)
+    # In the database thread:
 
-    @database_sync_to_async
-    def _load_plg(self) -> PlgPage | None:
+    def _admit(self) -> PlgPage:
+        """May this socket open? Raises ``_Closed`` (or ``Refused`` from the handshake limit)."""
         if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
-            return None
+            raise _Closed(CLOSE_SIGNED_OUT, _("Please sign in again."))
         plg = PlgPage.objects.live().filter(pk=self.plg_id).first()
         if plg is None or not allowed(self.user, "plc.connect", plg):
-            return None
+            raise _Closed(CLOSE_FORBIDDEN, _("You have no access to this discussion."))
+        consume(self.user, "plc.connect")
         self.user_name = self.user.display_name  # reads the profile: here, not in the event loop
         return plg
 
-    @database_sync_to_async
-    def _catch_up(self, last_id: int, since: datetime | None):
-        messages, complete = selectors.catch_up(self.plg_id, last_id=last_id, since=since)
-        return (
-            [json.dumps(realtime.message_payload(m), ensure_ascii=False) for m in messages],
-            complete,
-            selectors.sync_point(),
-        )
+    def _current_user(self):
+        """The socket's person, loaded again through its session; ``_Closed`` if that no longer holds.
+
+        Signed out, password changed elsewhere, deactivated (4401), or no longer allowed here (4403).
+        A fresh user object also means fresh role and membership caches.
+        """
+        user = session_user(self.session_key)
+        if user is None or user.pk != self.user_id:
+            raise _Closed(CLOSE_SIGNED_OUT, _("Your session has ended; please sign in again."))
+        if not allowed(user, "plc.connect", self.plg):
+            raise _Closed(CLOSE_FORBIDDEN, _("You no longer have access to this discussion."))
+        self.user = user
+        return user
+
+    def _catch_up(self, last_seq: int, have: frozenset[int]):
+        user = self._current_user()
+        result = services.catch_up(actor=user, plg_id=self.plg_id, last_seq=last_seq, have=have)
+        result.messages = [realtime.message_payload(message) for message in result.messages]
+        return result
 
     def _topic(self, topic_id: int) -> Topic:
-        return Topic.objects.select_related("plg").get(pk=topic_id, plg_id=self.plg_id)
+        topic = Topic.objects.select_related("plg").filter(pk=topic_id, plg_id=self.plg_id).first()
+        if topic is None:
+            raise Refused(_("This topic does not exist in this PLG."), RefusalKind.NOT_FOUND)
+        return topic
 
     def _message(self, message_id: int) -> Message:
-        return Message.objects.select_related("plg", "topic").get(pk=message_id, plg_id=self.plg_id)
+        message = Message.objects.select_related("plg", "topic").filter(pk=message_id, plg_id=self.plg_id).first()
+        if message is None:
+            raise Refused(_("This message does not exist in this PLG."), RefusalKind.NOT_FOUND)
+        return message
 
-    def _post(self, topic_id: int, body: str, reply_to, client_id: str):
-        self._limit()
+    def _post(self, topic_id: int, body: str, reply_to: int | None, client_id: str):
+        user = self._current_user()
         topic = self._topic(topic_id)
-        reply = self._message(int(reply_to)) if reply_to else None
-        self._fresh_user()
-        services.post_message(actor=self.user, topic=topic, body=body, reply_to=reply, client_id=client_id)
+        reply = self._message(reply_to) if reply_to else None
+        services.post_message(actor=user, topic=topic, body=body, reply_to=reply, client_id=client_id)
 
     def _edit(self, message_id: int, body: str):
-        self._limit()
-        self._fresh_user()
-        services.edit_message(actor=self.user, message=self._message(message_id), body=body)
+        services.edit_message(actor=self._current_user(), message=self._message(message_id), body=body)
 
     def _delete(self, message_id: int):
-        self._fresh_user()
-        services.delete_message(actor=self.user, message=self._message(message_id))
+        services.delete_message(actor=self._current_user(), message=self._message(message_id))
 
     def _hide(self, message_id: int, hidden: bool):
-        self._fresh_user()
-        services.set_hidden(actor=self.user, message=self._message(message_id), hidden=hidden)
+        services.set_hidden(actor=self._current_user(), message=self._message(message_id), hidden=hidden)
 
     def _read(self, topic_id: int, message_id: int) -> int:
-        return services.mark_read(actor=self.user, topic=self._topic(topic_id), message_id=message_id)
-
-    def _fresh_user(self):
-        """Drop per-object caches (roles, memberships) so that every write checks current rights."""
-        from lernen25.roles import forget_roles
-        from plc.permissions import forget_memberships
-
-        forget_roles(self.user)
-        forget_memberships(self.user)
+        return services.mark_read_live(actor=self._current_user(), topic=self._topic(topic_id), message_id=message_id)
 
 
-def _count_write(user_id: int) -> tuple[int, int]:
-    window = RATE_LIMIT[1]
-    bucket = int(time.time() // window)
-    key = f"plc:ws-rate:{user_id}:{bucket}"
-    cache = realtime.shared_cache()
-    used = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
-    return used, window - int(time.time() % window)
+class _Budget:
+    """A token bucket for one socket's frames (in memory: it guards the process, not a person)."""
 
+    def __init__(self, size: int, seconds: float):
+        self.size, self.rate = size, size / seconds
+        self.tokens, self.at = float(size), time.monotonic()
+        self.warned_at = 0.0
 
-class _RateLimited(Refused):
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message, RefusalKind.CONFLICT)
-        self.retry_after = retry_after
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.size, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    def should_warn(self) -> bool:
+        """One error frame per second at most, so that the refusals do not become a flood of their own."""
+        now = time.monotonic()
+        if now - self.warned_at < 1:
+            return False
+        self.warned_at = now
+        return True
+
+    def wait(self) -> int:
+        return max(1, round((1 - self.tokens) / self.rate))

@@ -383,11 +383,29 @@ class MessageState(models.TextChoices):
     DELETED = "deleted", _("Deleted")
 
 
-class Message(models.Model):
-    """One message. Saved before it is broadcast; its id orders the PLG's stream.
+class DiscussionSequence(models.Model):
+    """The counter of a PLG's discussion stream: the last ``seq`` handed out.
 
-    ``plg`` repeats the topic's PLG so that the catch-up after a reconnect (every message of the
-    PLG after the client's last id) is one indexed range scan.
+    Every write of a message (post, edit, hide, delete) takes the next number inside its
+    transaction; the row stays locked until that transaction commits, so numbers are handed out,
+    and become visible, in commit order, without gaps (a rolled-back write rolls its number back).
+    A client that holds everything up to ``n`` asks for ``seq > n`` and misses nothing. A separate
+    row and not a field of ``PlgPage``: publishing a page revision would write an old value back.
+    """
+
+    plg = models.OneToOneField(PlgPage, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_seq = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.plg_id}: {self.last_seq}"
+
+
+class Message(models.Model):
+    """One message. Saved before it is broadcast; its ``seq`` orders the PLG's stream.
+
+    ``seq`` is the stream position of the message's last change (``DiscussionSequence``): a
+    reconnecting client gets every message with a higher ``seq`` than it holds, in one indexed range
+    scan over ``plg`` (which repeats the topic's PLG for that purpose).
     """
 
     plg = models.ForeignKey(PlgPage, on_delete=models.CASCADE, related_name="messages")
@@ -403,6 +421,7 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    seq = models.BigIntegerField(default=0, editable=False)  # stream position of the last change
 
     class Meta:
         verbose_name = _("Message")
@@ -411,6 +430,8 @@ class Message(models.Model):
         indexes = [models.Index(fields=["plg", "id"]), models.Index(fields=["topic", "id"])]
         constraints = [
             models.CheckConstraint(condition=models.Q(state__in=MessageState.values), name="message_state_known"),
+            # Also the index of the catch-up (seq > n within a PLG).
+            models.UniqueConstraint(fields=["plg", "seq"], name="message_seq_unique_per_plg"),
         ]
 
     def __str__(self) -> str:

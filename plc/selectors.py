@@ -7,7 +7,6 @@ the same rules as querysets (``plgs_visible_to``, ``results_visible_to``), teste
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -17,6 +16,7 @@ from django.utils import timezone
 from lernen25.models import AuditEvent
 from plc import permissions
 from plc.models import (
+    DiscussionSequence,
     Invitation,
     InvitationStatus,
     JoinRequest,
@@ -150,7 +150,6 @@ def upcoming_meetings_of(user, limit: int = 5) -> list[Meeting]:
 # --- The discussion ----------------------------------------------------------------------------
 
 HISTORY_PAGE = 50
-SYNC_MARGIN = timedelta(seconds=30)  # longer than any transaction that writes a message
 CATCH_UP_LIMIT = 500  # more than this after a long absence: the client reloads the page instead
 
 
@@ -210,31 +209,39 @@ def topic_page(user, topic: Topic, *, before: int | None = None) -> TopicPage:
     return TopicPage(messages=page, earlier_id=earlier, last_read_id=position)
 
 
-def catch_up(plg_id: int, *, last_id: int, since: datetime | None) -> tuple[list[Message], bool]:
-    """What a reconnecting client missed: new messages after ``last_id``, then changes since ``since``.
+def stream_position(plg_id: int) -> int:
+    """The PLG's last handed-out stream position whose write has committed (0: none yet).
 
-    Returns (messages, complete); ``complete`` is False when more than CATCH_UP_LIMIT are new.
+    Read it *before* what it stands for (the messages of a page, a catch-up): every position up to
+    it is committed, because positions are taken in commit order (``DiscussionSequence``).
     """
-    base = Message.objects.filter(plg_id=plg_id).select_related("author__profile", "reply_to__author__profile")
-    new = list(base.filter(pk__gt=last_id).order_by("pk")[: CATCH_UP_LIMIT + 1])
-    complete = len(new) <= CATCH_UP_LIMIT
-    new = new[:CATCH_UP_LIMIT]
-    changed = []
-    if since is not None and last_id:
-        changed = list(base.filter(pk__lte=last_id, changed_at__gt=since).order_by("pk")[:CATCH_UP_LIMIT])
-    return changed + new, complete
+    return DiscussionSequence.objects.filter(pk=plg_id).values_list("last_seq", flat=True).first() or 0
 
 
-def newest_message_id(plg: PlgPage) -> int:
-    return Message.objects.filter(plg=plg).order_by("-pk").values_list("pk", flat=True).first() or 0
+@dataclass
+class CatchUp:
+    messages: list[Message]  # in stream order; empty when incomplete
+    last_seq: int  # the client now holds everything up to here
+    complete: bool  # False: more than CATCH_UP_LIMIT missed, the client reloads the page instead
 
 
-def sync_point() -> datetime:
-    """The ``since`` a client sends at its next (re)connect: now, less SYNC_MARGIN.
+def catch_up(plg_id: int, *, last_seq: int, have: frozenset[int] = frozenset()) -> CatchUp:
+    """What a client that holds the stream up to ``last_seq`` (and the positions ``have``) misses.
 
-    A message's ``changed_at`` is the time it was written, but others see it only from its commit. A
-    message written just before a sync and committed just after would be older than an exact sync
-    time and newer than the client's last id, and never sent. The margin re-sends what changed in
-    the seconds before (the client replaces messages by id, so a repeat does no harm).
+    Each message once, in its latest version: the messages whose last change is after ``last_seq``
+    and not one the client says it has. A message whose newer change is not committed yet is not
+    sent in its older version either; the newer one comes live or with the next catch-up.
     """
-    return timezone.now() - SYNC_MARGIN
+    until = stream_position(plg_id)
+    missed = (
+        Message.objects.filter(plg_id=plg_id, seq__gt=last_seq, seq__lte=until)
+        .exclude(seq__in=have)
+        .select_related("author__profile", "reply_to__author__profile")
+        .order_by("seq")
+    )
+    if last_seq >= until:
+        return CatchUp([], until, True)
+    messages = list(missed[: CATCH_UP_LIMIT + 1])
+    if len(messages) > CATCH_UP_LIMIT:
+        return CatchUp([], last_seq, False)
+    return CatchUp(messages, until, True)

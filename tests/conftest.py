@@ -41,6 +41,27 @@ from lernen25.setup import setup_roles
 from tests.factories import SchoolFactory, UserFactory, verified, with_function, with_totp
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: rate-limit counts, presence, cached pages.
+
+    Without it, the posts of one test count against the limits of the next one on the same worker.
+    """
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    yield
+
+
+@pytest.fixture
+def unlimited(monkeypatch):
+    """Lift every rate limit (``lernen25.limits``) for a test that needs many writes quickly."""
+    from lernen25 import limits
+
+    for name, spec in limits.registered_limits().items():
+        monkeypatch.setitem(limits._limits, name, limits.Limit(name, 10**9, spec.seconds, spec.message))
+
+
 @pytest.fixture
 def roles(db):
     setup_roles()

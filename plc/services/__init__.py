@@ -18,10 +18,12 @@ from plc.services.curation import (
 )
 from plc.services.discussion import (
     MAX_BODY,
+    catch_up,
     create_topic,
     delete_message,
     edit_message,
     mark_read,
+    mark_read_live,
     post_message,
     set_hidden,
     set_topic_flags,
@@ -55,6 +57,7 @@ __all__ = [
     "add_link",
     "approve_proposal",
     "cancel_meeting",
+    "catch_up",
     "create_plg",
     "create_topic",
     "decide_request",
@@ -68,6 +71,7 @@ __all__ = [
     "join_plg",
     "leave_plg",
     "mark_read",
+    "mark_read_live",
     "post_message",
     "promote_to_lead",
     "propose_plg",

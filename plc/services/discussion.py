@@ -9,15 +9,17 @@ consumer and the HTTP views call the same functions.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
+from lernen25.limits import consume
 from lernen25.notifications import notify
 from lernen25.permissions import refuse_unless, require
 from plc import markdown, realtime, selectors
-from plc.models import Message, MessageState, PlgPage, ReadPosition, Topic
+from plc.models import DiscussionSequence, Message, MessageState, PlgPage, ReadPosition, Topic
 
 MAX_BODY = 5000
 
@@ -26,9 +28,34 @@ def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise Refused(_("Please write a message."), RefusalKind.INVALID)
+    _refuse_null_characters(body)
     if len(body) > MAX_BODY:
         raise Refused(_("A message may have at most %(max)d characters.") % {"max": MAX_BODY}, RefusalKind.INVALID)
     return body
+
+
+def next_seq(plg_id: int) -> int:
+    """The PLG's next stream position. Call it inside the write's transaction.
+
+    The counter row stays locked until that transaction ends, so a second writer of the same PLG
+    waits here: positions are handed out in commit order and without gaps (``DiscussionSequence``).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("next_seq() must run inside the transaction of the write")
+    if not DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + 1):
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first writer may win the insert
+                DiscussionSequence.objects.create(plg_id=plg_id, last_seq=1)
+            return 1
+        except IntegrityError:
+            DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + 1)
+    return DiscussionSequence.objects.filter(pk=plg_id).values_list("last_seq", flat=True).get()
+
+
+def _refuse_null_characters(text: str) -> None:
+    """NUL cannot be stored (PostgreSQL refuses it); the HTTP forms' fields refuse it too."""
+    if "\x00" in text:
+        raise Refused(_("The text contains a character that cannot be stored (NUL)."), RefusalKind.INVALID)
 
 
 def create_topic(*, actor, plg: PlgPage, title: str, body: str) -> Topic:
@@ -37,7 +64,9 @@ def create_topic(*, actor, plg: PlgPage, title: str, body: str) -> Topic:
     title = (title or "").strip()
     if not title:
         raise Refused(_("Please give the topic a title."), RefusalKind.INVALID)
+    _refuse_null_characters(title)
     body = _clean_body(body)
+    consume(actor, "plc.write")
     with transaction.atomic():
         topic = Topic.objects.create(plg=plg, title=title[:200], created_by=actor)
         _write_message(actor=actor, topic=topic, body=body, reply_to=None)
@@ -55,6 +84,7 @@ def post_message(*, actor, topic: Topic, body: str, reply_to: Message | None = N
     if reply_to is not None and reply_to.topic_id != topic.pk:
         raise Refused(_("You can only reply to a message of the same topic."), RefusalKind.INVALID)
     body = _clean_body(body)
+    consume(actor, "plc.write")
     with transaction.atomic():
         message = _write_message(actor=actor, topic=topic, body=body, reply_to=reply_to, client_id=client_id)
     return message
@@ -71,6 +101,7 @@ def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, 
         body=body,
         body_html=body_html,
         reply_to=reply_to,
+        seq=next_seq(topic.plg_id),
     )
     Topic.objects.filter(pk=topic.pk).update(last_message_at=message.created_at)
     # The author has read their own message: one upsert (the new id is the topic's highest).
@@ -99,11 +130,13 @@ def edit_message(*, actor, message: Message, body: str) -> Message:
     require(actor, "plc.edit_message", message)
     refuse_unless(message.is_readable, _("This message can no longer be edited."), RefusalKind.CONFLICT)
     body = _clean_body(body)
+    consume(actor, "plc.write")
     with transaction.atomic():
         message.body = body
         message.body_html = markdown.render(body, selectors.member_names(message.plg) if "@" in body else {})
         message.state = MessageState.EDITED
-        message.save(update_fields=["body", "body_html", "state", "changed_at"])
+        message.seq = next_seq(message.plg_id)
+        message.save(update_fields=["body", "body_html", "state", "changed_at", "seq"])
         transaction.on_commit(lambda: realtime.publish_message(message))
     return message
 
@@ -113,10 +146,12 @@ def delete_message(*, actor, message: Message) -> Message:
     require(actor, "plc.delete_message", message)
     own = message.author_id == actor.pk  # for the record: the author, or a moderator
     refuse_unless(message.state != MessageState.DELETED, _("This message is already deleted."), RefusalKind.CONFLICT)
+    consume(actor, "plc.moderate")
     with transaction.atomic():
         message.body, message.body_html, message.state = "", "", MessageState.DELETED
         message.moderated_by = None if own else actor
-        message.save(update_fields=["body", "body_html", "state", "moderated_by", "changed_at"])
+        message.seq = next_seq(message.plg_id)
+        message.save(update_fields=["body", "body_html", "state", "moderated_by", "changed_at", "seq"])
         audit.record("plc.message.deleted", actor=actor, target=message, plg=message.plg_id, own=own)
         transaction.on_commit(lambda: realtime.publish_message(message))
     return message
@@ -128,10 +163,12 @@ def set_hidden(*, actor, message: Message, hidden: bool) -> Message:
     refuse_unless(message.state != MessageState.DELETED, _("This message is deleted."), RefusalKind.CONFLICT)
     if hidden == (message.state == MessageState.HIDDEN):
         raise Refused(_("Nothing to change."), RefusalKind.CONFLICT)
+    consume(actor, "plc.moderate")
     with transaction.atomic():
         message.state = MessageState.HIDDEN if hidden else MessageState.VISIBLE
         message.moderated_by = actor
-        message.save(update_fields=["state", "moderated_by", "changed_at"])
+        message.seq = next_seq(message.plg_id)
+        message.save(update_fields=["state", "moderated_by", "changed_at", "seq"])
         audit.record(
             "plc.message.hidden" if hidden else "plc.message.unhidden", actor=actor, target=message, plg=message.plg_id
         )
@@ -152,6 +189,18 @@ def set_topic_flags(*, actor, topic: Topic, pinned: bool | None = None, locked: 
         )
         transaction.on_commit(lambda: realtime.publish_topic(topic))
     return topic
+
+
+def catch_up(*, actor, plg_id: int, last_seq: int, have: frozenset[int] = frozenset()):
+    """What a reconnecting client misses (``selectors.catch_up``), counted against its limit."""
+    consume(actor, "plc.catch_up")
+    return selectors.catch_up(plg_id, last_seq=last_seq, have=have)
+
+
+def mark_read_live(*, actor, topic: Topic, message_id: int) -> int:
+    """``mark_read`` for the socket's ``read`` frames, which a client may send at will: limited."""
+    consume(actor, "plc.read_position")
+    return mark_read(actor=actor, topic=topic, message_id=message_id)
 
 
 def mark_read(*, actor, topic: Topic, message_id: int) -> int:

@@ -54,6 +54,8 @@ def topic_view(request, plg, topic_id):
         else:
             status = 400
     before = request.GET.get("vor")
+    # Where the live stream starts: read before the messages, so that the page misses nothing.
+    stream_last_seq = selectors.stream_position(plg.pk)
     page = selectors.topic_page(request.user, topic, before=int(before) if before and before.isdigit() else None)
     if not before and page.messages:
         services.mark_read(actor=request.user, topic=topic, message_id=page.messages[-1].pk)
@@ -75,9 +77,7 @@ def topic_view(request, plg, topic_id):
             "may_connect": allowed(request.user, "plc.connect", plg),
             "members": sorted(selectors.member_names(plg)),
             "files": list(plg.files.select_related("document")[:30]),
-            # Where the live stream starts: the newest message of the whole PLG when the page was made.
-            "stream_last_id": selectors.newest_message_id(plg),
-            "stream_now": selectors.sync_point(),
+            "stream_last_seq": stream_last_seq,
         },
         status=status,
     )

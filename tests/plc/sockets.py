@@ -83,9 +83,9 @@ async def drain(ws: WebsocketCommunicator, timeout: float = QUIET) -> list[dict]
     return frames
 
 
-async def sync(ws: WebsocketCommunicator, last_id: int = 0, since: str | None = None) -> tuple[list[dict], dict]:
+async def sync(ws: WebsocketCommunicator, last_seq: int = 0, have: tuple[int, ...] = ()) -> tuple[list[dict], dict]:
     """Send ``sync``; return the caught-up ``message`` frames and the final ``synced`` frame."""
-    await send(ws, type="sync", last_id=last_id, **({"since": since} if since else {}))
+    await send(ws, type="sync", last_seq=last_seq, **({"have": list(have)} if have else {}))
     messages = []
     while True:
         frame = await ws.receive_json_from(timeout=TIMEOUT)
@@ -111,6 +111,25 @@ async def close_code(ws: WebsocketCommunicator, timeout: float = TIMEOUT) -> int
         if output["type"] == "websocket.close":
             return output.get("code", 1000)
         assert output["type"] == "websocket.send", output
+
+
+async def refused(
+    plg_id: int, session: str | None = None, origin: bytes = b"http://testserver"
+) -> tuple[list[dict], int]:
+    """Open a socket that the server refuses: (the frames it sent first, its close code).
+
+    Refused handshakes are accepted and closed at once with an application code (an HTTP 403 would
+    reach a browser as 1006 and make it retry); before closing the server may say why in a frame.
+    """
+    ws = socket(plg_id, session, origin)
+    connected, code = await ws.connect(timeout=TIMEOUT)
+    assert connected, f"the handshake was answered with HTTP {code}, not accepted and closed"
+    frames = []
+    while True:
+        output = await ws.receive_output(timeout=TIMEOUT)
+        if output["type"] == "websocket.close":
+            return frames, output.get("code", 1000)
+        frames.append(json.loads(output["text"]))
 
 
 async def close_all(*sockets: WebsocketCommunicator) -> None:

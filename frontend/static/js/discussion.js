@@ -1,7 +1,8 @@
 // Lernen 25 – live discussion of a PLG topic (protocol: docs/realtime.md).
 // Without JavaScript the page works as plain HTML; this module adds live messages, sending
-// without reload, typing and presence. Nothing is lost: on every (re)connect it sends the last
-// message id it has and the server sends what is missing, in order.
+// without reload, typing and presence. Nothing is lost and nothing comes twice: every change of a
+// message has a stream position (seq) per PLG, handed out in commit order; the client sends what it
+// holds (everything up to lastSeq, and the positions in `held`), the server sends the rest once.
 
 const root = document.getElementById("discussion");
 const list = document.getElementById("messages");
@@ -21,8 +22,9 @@ if (root && list && root.dataset.live === "1") {
   const presence = document.getElementById("presence");
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
 
-  let lastId = Number(root.dataset.lastId || 0);
-  let since = root.dataset.now || null;
+  let lastSeq = Number(root.dataset.lastSeq || 0); // every position up to here is held
+  const held = new Set(); // positions above lastSeq that arrived (after a gap)
+  let gapTimer = null;
   let socket = null;
   let retry = 0;
   let stopped = false;
@@ -52,16 +54,37 @@ if (root && list && root.dataset.live === "1") {
     }
   }
 
+  // Positions: a frame at or below lastSeq, or in `held`, came already (it is ignored).
+  function isNew(seq) {
+    if (seq <= lastSeq || held.has(seq)) return false;
+    held.add(seq);
+    advance();
+    return true;
+  }
+
+  function advance() {
+    while (held.has(lastSeq + 1)) { held.delete(lastSeq + 1); lastSeq += 1; }
+    held.forEach((seq) => { if (seq <= lastSeq) held.delete(seq); });
+    clearTimeout(gapTimer);
+    // A gap (a position missing below one that came): ask for it if it does not come by itself.
+    if (held.size) gapTimer = setTimeout(sync, 3000);
+  }
+
+  function sync() {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    const have = [...held].sort((a, b) => a - b).slice(-256);
+    socket.send(JSON.stringify({ type: "sync", last_seq: lastSeq, have }));
+  }
+
   function upsert(frame) {
-    lastId = Math.max(lastId, frame.id);
-    if (frame.topic !== topic) return;
+    if (!isNew(frame.seq) || frame.topic !== topic) return;
     const template = document.createElement("template");
     template.innerHTML = frame.html.trim();
     const item = template.content.firstElementChild;
     showActions(item);
     const existing = document.getElementById(`m${frame.id}`);
     if (existing) {
-      existing.replaceWith(item);
+      if (Number(existing.dataset.seq) < frame.seq) existing.replaceWith(item); // never an older version
       return;
     }
     // Keep id order even if frames arrive out of order after a reconnect.
@@ -132,9 +155,9 @@ if (root && list && root.dataset.live === "1") {
         upsert(frame);
         break;
       case "synced":
-        lastId = Math.max(lastId, frame.last_id);
-        since = frame.now;
-        if (frame.complete === false) window.location.reload();
+        if (frame.complete === false) { window.location.reload(); break; }
+        lastSeq = Math.max(lastSeq, frame.last_seq);
+        advance();
         markRead();
         break;
       case "typing": showTyping(frame); break;
@@ -153,17 +176,23 @@ if (root && list && root.dataset.live === "1") {
     socket.addEventListener("open", () => {
       retry = 0;
       say(text.textConnected);
-      socket.send(JSON.stringify({ type: "sync", last_id: lastId, since }));
+      sync();
     });
     socket.addEventListener("message", onFrame);
     socket.addEventListener("close", (event) => {
-      if (event.code === 4403 || event.code === 4404) { // no access, or no such discussion: do not retry
+      // Close codes (docs/realtime.md): signed out, no access, no such discussion: do not retry.
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
         stopped = true;
-        say(text.textForbidden);
+        say(event.code === 4401 ? text.textSignedOut : text.textForbidden);
         if (form) form.hidden = true;
         return;
       }
       if (stopped) return;
+      if (event.code === 4429) { // too many sockets or handshakes: try again much later
+        say(text.textPaused);
+        setTimeout(connect, 60000 * (0.75 + Math.random() / 2));
+        return;
+      }
       say(text.textReconnecting);
       const delay = Math.min(30000, 1000 * 2 ** retry) * (0.5 + Math.random() / 2);
       retry += 1;
@@ -208,6 +237,10 @@ if (root && list && root.dataset.live === "1") {
   }
 
   document.addEventListener("visibilitychange", markRead);
-  list.querySelectorAll(".l25-message").forEach(showActions);
+  list.querySelectorAll(".l25-message").forEach((item) => {
+    showActions(item);
+    const seq = Number(item.dataset.seq);
+    if (seq > lastSeq) held.add(seq); // rendered after the page read its stream position
+  });
   connect();
 }

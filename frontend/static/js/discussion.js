@@ -25,6 +25,8 @@ if (root && list && root.dataset.live === "1") {
   let lastSeq = Number(root.dataset.lastSeq || 0); // every position up to here is held
   const held = new Set(); // positions above lastSeq that arrived (after a gap)
   let gapTimer = null;
+  let wasSynced = false; // this connection got its catch-up (it worked before it was closed)
+  let triedAfterSignOut = false;
   let socket = null;
   let retry = 0;
   let stopped = false;
@@ -155,6 +157,8 @@ if (root && list && root.dataset.live === "1") {
         upsert(frame);
         break;
       case "synced":
+        wasSynced = true;
+        triedAfterSignOut = false;
         if (frame.complete === false) { window.location.reload(); break; }
         lastSeq = Math.max(lastSeq, frame.last_seq);
         advance();
@@ -173,6 +177,7 @@ if (root && list && root.dataset.live === "1") {
   function connect() {
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
     socket = new WebSocket(`${scheme}://${window.location.host}/ws/plg/${plg}/`);
+    wasSynced = false;
     socket.addEventListener("open", () => {
       retry = 0;
       say(text.textConnected);
@@ -181,6 +186,13 @@ if (root && list && root.dataset.live === "1") {
     socket.addEventListener("message", onFrame);
     socket.addEventListener("close", (event) => {
       // Close codes (docs/realtime.md): signed out, no access, no such discussion: do not retry.
+      // 4401 after a working connection may be a password change in this very browser (its session
+      // lives on under a new key): one immediate reconnect tells; refused again, it stops.
+      if (event.code === 4401 && wasSynced && !triedAfterSignOut) {
+        triedAfterSignOut = true;
+        connect();
+        return;
+      }
       if (event.code === 4401 || event.code === 4403 || event.code === 4404) {
         stopped = true;
         say(event.code === 4401 ? text.textSignedOut : text.textForbidden);

@@ -47,6 +47,7 @@ async def handler(ws: ServerConnection) -> None:
                 message = {
                     "type": "message",
                     "id": NEXT_ID,
+                    "seq": NEXT_ID,
                     "topic": frame.get("topic"),
                     "author": 0,
                     "html": f"<p>{frame.get('body', '')}</p>",
@@ -55,7 +56,7 @@ async def handler(ws: ServerConnection) -> None:
                 broadcast(CLIENTS - {ws}, json.dumps(message))
                 await ws.send(json.dumps({**message, "client_id": frame.get("client_id")}))
             elif kind == "sync":
-                await ws.send(json.dumps({"type": "synced", "last_id": NEXT_ID, "now": None}))
+                await ws.send(json.dumps({"type": "synced", "last_seq": NEXT_ID, "complete": True}))
             elif kind == "ping":
                 await ws.send('{"type": "pong"}')
     finally:

@@ -7,8 +7,8 @@ never on real data. Parameters come from the environment:
 - ``BENCH_MEMBERS``: members per PLG; the users are split into PLGs of this size, the first PLG is the
   one the latency test posts to
 - ``BENCH_OUT``: file to write the result to, as JSON:
-  ``{"plgs": [{"id", "topic", "last_id", "sessions": [session keys]}], "topic_via": ...}``; ``last_id``
-  is the PLG's newest message, what a client that has just loaded the page sends with ``sync``
+  ``{"plgs": [{"id", "topic", "last_seq", "sessions": [session keys]}], "topic_via": ...}``; ``last_seq``
+  is the PLG's stream position, what a client that has just loaded the page sends with ``sync``
 
 Accounts are written in bulk with one precomputed password hash, like ``lernen25/demo/seed.py``. Sessions
 are what ``django.contrib.auth.login`` would store (user id, backend, session-auth hash), written
@@ -25,11 +25,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from lernen25.models import Affiliation, AffiliationSource, District, Profile, School, SchoolFunction, SchoolType
 from plc import models as plc_models
+from plc import selectors as plc_selectors
 from plc import services
 
 DOMAIN = "bench.lernen25.test"
@@ -119,8 +119,8 @@ def main() -> None:
         )
         topic_id, via = _create_topic(plg, lead)
         result["topic_via"] = via
-        newest = plc_models.Message.objects.filter(plg=plg).aggregate(newest=Max("id"))["newest"] or 0
-        result["plgs"].append({"id": plg.pk, "topic": topic_id, "last_id": newest, "sessions": _sessions(group)})
+        position = plc_selectors.stream_position(plg.pk)
+        result["plgs"].append({"id": plg.pk, "topic": topic_id, "last_seq": position, "sessions": _sessions(group)})
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(result, handle)
     print(f"bench_setup: {count} users, {len(result['plgs'])} PLGs of up to {members}, topic via {via}")

@@ -401,7 +401,7 @@ class Target:
     url: str
     origin: str
     session: str | None
-    last_id: int = 0  # what a client that has just loaded the page would send with sync
+    last_seq: int = 0  # what a client that has just loaded the page would send with sync
 
 
 async def open_socket(target: Target, timeout: float = 30) -> TimedConnection:
@@ -421,7 +421,7 @@ async def open_socket(target: Target, timeout: float = 30) -> TimedConnection:
         create_connection=TimedConnection,
     )
     try:
-        await ws.send(json.dumps({"type": "sync", "last_id": target.last_id}))
+        await ws.send(json.dumps({"type": "sync", "last_seq": target.last_seq}))
         async with asyncio.timeout(timeout):
             while True:
                 frame = json.loads(await ws.recv())
@@ -730,7 +730,7 @@ def targets_for(port: int, plgs: list[dict] | None, count: int, members: int) ->
         if plgs:
             plg = plgs[i // members]
             url = f"ws://127.0.0.1:{port}/ws/plg/{plg['id']}/"
-            targets.append(Target(url, origin, plg["sessions"][i % members], plg.get("last_id", 0)))
+            targets.append(Target(url, origin, plg["sessions"][i % members], plg.get("last_seq", 0)))
         else:
             targets.append(Target(f"ws://127.0.0.1:{port}/ws/plg/{1 + i // members}/", origin, None))
     return targets

@@ -7,11 +7,12 @@ service that performs it, so the no-JavaScript form and the socket share one bud
     consume(actor, "plc.write")  # raises Refused(kind=RATE_LIMITED, retry_after=...)
 
 Counting: a sliding window approximated from two fixed windows (the count of the previous window,
-weighted by how much of it still overlaps, plus the current one), as Cloudflare and nginx-style
-limiters do. Unlike a plain fixed window, a burst across a window boundary cannot pass twice the
-limit. The counters live in the default cache: shared by all processes with Redis, per process
-with the embedded local-memory cache. A refused attempt is not counted, so whoever waits the
-``retry_after`` it was told gets through.
+weighted by how much of it still overlaps, plus the current one), as Cloudflare's limiter does.
+Exact for steady use; where a fixed window lets twice the limit through across a window boundary,
+this lets at most twice the limit less one through in the worst case (all of the previous window's
+uses at its very end), and only the limit for the usual burst. The counters live in the default
+cache: shared by all processes with Redis, per process with the embedded local-memory cache. A
+refused attempt is not counted, so whoever waits the ``retry_after`` it was told gets through.
 
 Allauth's own limits (sign-in, sign-up) stay in ``ACCOUNT_RATE_LIMITS``; they are per IP and key.
 """

@@ -268,13 +268,13 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
     def _topic(self, topic_id: int) -> Topic:
         topic = Topic.objects.select_related("plg").filter(pk=topic_id, plg_id=self.plg_id).first()
         if topic is None:
-            raise Refused(_("This topic does not exist in this PLG."), RefusalKind.NOT_FOUND)
+            raise Refused(_("This topic does not exist in this PLC."), RefusalKind.NOT_FOUND)
         return topic
 
     def _message(self, message_id: int) -> Message:
         message = Message.objects.select_related("plg", "topic").filter(pk=message_id, plg_id=self.plg_id).first()
         if message is None:
-            raise Refused(_("This message does not exist in this PLG."), RefusalKind.NOT_FOUND)
+            raise Refused(_("This message does not exist in this PLC."), RefusalKind.NOT_FOUND)
         return message
 
     def _post(self, topic_id: int, body: str, reply_to: int | None, client_id: str):

@@ -88,7 +88,7 @@ def _send(plg_id: int, payload: dict, **meta) -> None:
         return
     try:
         async_to_sync(layer.group_send)(group_name(plg_id), event)
-    except Exception:  # the message is stored; clients catch up by last id
+    except Exception:  # the message is stored; clients catch up by stream position
         logger.exception("could not publish %s to PLG %s", payload.get("type"), plg_id)
 
 
@@ -191,7 +191,7 @@ class Hub:
         self._deliver(event)
         try:
             self._outgoing.put_nowait({**event, "origin": self.channel} if self.channel else event)
-        except asyncio.QueueFull:  # the layer is down or far behind; clients elsewhere catch up by id
+        except asyncio.QueueFull:  # the layer is down or far behind; clients elsewhere catch up by stream position
             logger.error("channel layer backlog full; event for PLG %s not forwarded", event.get("plg"))
 
     def _deliver(self, event: dict) -> None:
@@ -211,7 +211,7 @@ class Hub:
             event = await self._outgoing.get()
             try:
                 await layer.group_send(group_name(event["plg"]), event)
-            except Exception:  # stored already; clients catch up by last id
+            except Exception:  # stored already; clients catch up by stream position
                 _stop_if_cancelled()
                 logger.exception("could not forward an event for PLG %s to the channel layer", event.get("plg"))
 

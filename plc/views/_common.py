@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 
-from lernen25.http import confirm_page
+from lernen25.http import confirm_page, with_retry_after
 from lernen25.permissions import require
 from plc import permissions
 from plc.models import PlgPage
@@ -64,4 +64,4 @@ def refused_in_form(request, plg: PlgPage, name: str, form, refusal):
     if refusal.kind == RefusalKind.NOT_FOUND:
         raise refusal
     form.add_error(None, str(refusal.message))
-    return render_plg(request, plg, status=refusal.status, **{name: form})
+    return with_retry_after(render_plg(request, plg, status=refusal.status, **{name: form}), refusal)

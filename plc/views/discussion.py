@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from lernen25.errors import Refused
-from lernen25.http import confirm_page
+from lernen25.http import confirm_page, with_retry_after
 from lernen25.permissions import allowed, require
 from plc import permissions, selectors, services
 from plc.forms import MessageForm, TopicForm
@@ -39,7 +39,7 @@ def topic_view(request, plg, topic_id):
     """A topic: the last messages (``?vor=<id>`` pages back), and the form; POST posts a message."""
     topic = _topic(plg, topic_id)
     form = MessageForm(request.POST or None)
-    status = 200
+    status, refused = 200, None
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -48,7 +48,7 @@ def topic_view(request, plg, topic_id):
                 if refusal.kind == "not_found":
                     raise
                 form.add_error(None, str(refusal.message))
-                status = refusal.status
+                status, refused = refusal.status, refusal
             else:
                 return redirect(_in_topic(message))
         else:
@@ -61,7 +61,7 @@ def topic_view(request, plg, topic_id):
         services.mark_read(actor=request.user, topic=topic, message_id=page.messages[-1].pk)
     may_post_when_locked = allowed(request.user, "plc.post_when_locked", plg)
     template = "plc/_message_list.html" if request.htmx else "plc/topic.html"
-    return render(
+    response = render(
         request,
         template,
         {
@@ -81,6 +81,7 @@ def topic_view(request, plg, topic_id):
         },
         status=status,
     )
+    return with_retry_after(response, refused) if refused else response
 
 
 @require_POST
@@ -103,19 +104,20 @@ def edit_message_view(request, plg, message_id):
     message = _message(plg, message_id)
     require(request.user, "plc.edit_message", message)
     form = MessageForm(request.POST or None, initial={"body": message.body})
-    status = 200
+    status, refused = 200, None
     if request.method == "POST":
         if form.is_valid():
             try:
                 services.edit_message(actor=request.user, message=message, body=form.cleaned_data["body"])
             except Refused as refusal:
                 form.add_error(None, str(refusal.message))
-                status = refusal.status
+                status, refused = refusal.status, refusal
             else:
                 return redirect(_in_topic(message))
         else:
             status = 400
-    return render(request, "plc/message_edit.html", {"plg": plg, "message": message, "form": form}, status=status)
+    response = render(request, "plc/message_edit.html", {"plg": plg, "message": message, "form": form}, status=status)
+    return with_retry_after(response, refused) if refused else response
 
 
 @plg_action()

@@ -94,7 +94,11 @@ class BadFrame:
 
 def parse(text: str) -> _Frame | BadFrame:
     try:
-        return _frames.validate_json(text)
+        data = text.encode("utf-8")  # a lone surrogate (not text a browser can send) is not JSON either
+    except UnicodeEncodeError:
+        return BadFrame("invalid_json", _("The frame is not valid JSON."))
+    try:
+        return _frames.validate_json(data)
     except ValidationError as error:
         return _refusal(error, text)
 
@@ -122,7 +126,7 @@ def _refusal(error: ValidationError, text: str) -> BadFrame:
 def _client_id(text: str) -> str:
     """The ``client_id`` of a frame that failed its schema, if it has a usable one (for the answer)."""
     try:
-        data = from_json(text, allow_inf_nan=False)
+        data = from_json(text)  # NaN and Infinity are read here: the refusal is about another field
     except ValueError:
         return ""
     client_id = data.get("client_id") if isinstance(data, dict) else None

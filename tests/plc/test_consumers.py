@@ -10,26 +10,27 @@ The database is touched from the scenario only through ``sync_to_async``; the co
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+import time
 from types import SimpleNamespace
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.test import Client
 
+from lernen25 import limits
 from plc import consumers, realtime, selectors, services
 from plc.models import Message, MessageState, ReadPosition
 from tests.plc.sockets import (
-    TIMEOUT,
     close_all,
     close_code,
     drain,
     is_open,
     next_frame,
     open_socket,
+    refused,
     run,
     send,
     session_of,
-    socket,
     sync,
 )
 
@@ -47,15 +48,32 @@ def _post(actor, topic, body):
     return services.post_message(actor=actor, topic=topic, body=body)
 
 
+def _error(code: str, message: str, client_id: str = "", **extra) -> dict:
+    """An ``error`` frame as the server sends it."""
+    return {"type": "error", "code": code, "message": message, "client_id": client_id, **extra}
+
+
+@pytest.fixture
+def still_clock(monkeypatch):
+    """The limiter's clock stands still 15 s into a minute: halfway through a 30 s window, a quarter into a 60 s one.
+
+    Counts then never straddle a window boundary, and the waits a refusal names are exact. With the
+    previous window empty, a refusal's wait is the rest of the current window plus the time until its
+    uses, then weighted as the previous window's, leave room for one more.
+    """
+    instant = (int(time.time()) // 60) * 60 + 15
+    monkeypatch.setattr(limits, "time", SimpleNamespace(time=lambda: instant))
+    return instant
+
+
 # --- Who may connect ------------------------------------------------------------------------
 
 
-def test_guest_is_refused_with_4403(open_plg):
-    async def scenario():
-        ws = socket(open_plg.pk)
-        return await ws.connect(timeout=TIMEOUT)
-
-    assert run(scenario) == (False, 4403)
+@pytest.mark.parametrize("cookie", [None, "keine-gueltige-sitzung"], ids=["no-session", "unknown-session"])
+def test_guests_are_told_to_sign_in_and_closed_with_4401(open_plg, cookie):
+    frames, code = run(refused, open_plg.pk, cookie)
+    assert frames == [_error("signed_out", "Bitte melden Sie sich erneut an.")]
+    assert code == consumers.CLOSE_SIGNED_OUT == 4401
 
 
 @pytest.mark.parametrize(
@@ -63,33 +81,67 @@ def test_guest_is_refused_with_4403(open_plg):
     [("closed_plg", "lehrkraft_b"), ("open_plg", "lehrkraft_b"), ("request_plg", "lehrkraft_b")],
     ids=["outsider-of-closed-plg", "non-member-of-open-plg", "non-member-of-on-request-plg"],
 )
-def test_people_without_access_are_refused_with_4403(request, plg_name, persona):
+def test_people_without_access_are_refused_with_forbidden_and_4403(request, plg_name, persona):
     plg = request.getfixturevalue(plg_name)
     session = session_of(request.getfixturevalue(persona))
 
-    async def scenario():
-        return await socket(plg.pk, session).connect(timeout=TIMEOUT)
+    frames, code = run(refused, plg.pk, session)
+    assert frames == [_error("forbidden", "Sie haben keinen Zugang zu dieser Diskussion.")]
+    assert code == consumers.CLOSE_FORBIDDEN == 4403
 
-    assert run(scenario) == (False, 4403)
+
+def test_unknown_plg_is_refused_with_forbidden_and_4403(open_plg, lehrkraft_a):
+    session = session_of(lehrkraft_a)
+
+    frames, code = run(refused, open_plg.pk + 10_000, session)
+    assert frames == [_error("forbidden", "Sie haben keinen Zugang zu dieser Diskussion.")]
+    assert code == 4403
 
 
-def test_unknown_plg_is_refused_with_4403(open_plg, lehrkraft_a):
+def test_other_origin_is_closed_with_4403_without_a_frame(open_plg, lehrkraft_a):
+    session = session_of(lehrkraft_a)
+
+    frames, code = run(refused, open_plg.pk, session, b"https://evil.example")
+    assert (frames, code) == ([], 4403)
+
+
+def test_too_many_sockets_of_one_person_are_refused_with_4429(monkeypatch, open_plg, lehrkraft_a):
+    monkeypatch.setattr(consumers, "SOCKETS_PER_USER", 2)  # 12 in production
     session = session_of(lehrkraft_a)
 
     async def scenario():
-        return await socket(open_plg.pk + 10_000, session).connect(timeout=TIMEOUT)
+        first = await open_socket(open_plg.pk, session)
+        second = await open_socket(open_plg.pk, session)
+        try:
+            third = await refused(open_plg.pk, session)
+            return third, await is_open(first), await is_open(second)
+        finally:
+            await close_all(first, second)
 
-    assert run(scenario) == (False, 4403)
+    (frames, code), *others_open = run(scenario)
+    message = "Sie haben zu viele Diskussionsfenster geöffnet; bitte schließen Sie einige davon."
+    assert frames == [_error("too_many_sockets", message)]
+    assert code == consumers.CLOSE_TOO_MANY == 4429
+    assert others_open == [True, True]
 
 
-def test_other_origin_is_refused(open_plg, lehrkraft_a):
+def test_too_many_handshakes_in_a_minute_are_refused_with_4429_and_a_wait(
+    monkeypatch, still_clock, open_plg, lehrkraft_a
+):
+    spec = limits.registered_limits()["plc.connect"]
+    monkeypatch.setitem(limits._limits, "plc.connect", limits.Limit(spec.name, 2, spec.seconds, spec.message))
     session = session_of(lehrkraft_a)
 
     async def scenario():
-        return await socket(open_plg.pk, session, origin=b"https://evil.example").connect(timeout=TIMEOUT)
+        for _ in range(2):
+            await close_all(await open_socket(open_plg.pk, session))
+        return await refused(open_plg.pk, session)
 
-    connected, _code = run(scenario)
-    assert connected is False
+    frames, code = run(scenario)
+    # 45 s until the window ends, then 30 s until its 2 handshakes weigh less than 2 - 1.
+    message = "Zu viele Verbindungen in kurzer Zeit; bitte warten Sie 75 Sekunden."
+    assert frames == [_error("rate_limited", message, retry_after=75)]
+    assert code == 4429
 
 
 @pytest.mark.parametrize("persona", ["lehrkraft_a", "plg_leitung", "smz"], ids=["member", "lead", "smz"])
@@ -109,87 +161,108 @@ def test_member_lead_and_smz_connect_to_a_closed_plg(request, closed_plg, person
 # --- Catch-up -------------------------------------------------------------------------------
 
 
-def test_sync_sends_every_message_after_last_id_in_order_then_synced(open_plg, topic, lehrkraft_a, plg_leitung):
+def test_sync_sends_every_message_above_last_seq_in_stream_order_then_synced(open_plg, topic, lehrkraft_a, plg_leitung):
     other = services.create_topic(actor=plg_leitung, plg=open_plg, title="Zweites Thema", body="Hallo")
     _post(lehrkraft_a, topic, "zwei")
     _post(plg_leitung, other, "drei")
-    ids = list(Message.objects.filter(plg=open_plg).order_by("pk").values_list("pk", flat=True))
+    stream = list(Message.objects.filter(plg=open_plg).order_by("seq").values_list("pk", "seq"))
+    assert [seq for _pk, seq in stream] == [1, 2, 3, 4]  # one position per change, without gaps
     session = session_of(lehrkraft_a)
 
     async def scenario():
         ws = await open_socket(open_plg.pk, session)
+        fresh = await open_socket(open_plg.pk, session)
         try:
             everything = await sync(ws, 0)
-            after_second = await sync(ws, ids[1])
-            return everything, after_second
+            again = await sync(ws, 0)  # this socket has sent all of it already
+            after_second = await sync(fresh, stream[1][1])
+            return everything, again, after_second
         finally:
-            await close_all(ws)
+            await close_all(ws, fresh)
 
-    (messages, synced), (later, synced_later) = run(scenario)
-    assert [m["id"] for m in messages] == ids
+    (messages, synced), (repeated, synced_again), (later, synced_later) = run(scenario)
+    assert [(m["id"], m["seq"]) for m in messages] == stream
     assert {m["topic"] for m in messages} == {topic.pk, other.pk}
-    assert synced["last_id"] == ids[-1] and synced["complete"] is True and synced["now"]
-    assert [m["id"] for m in later] == ids[2:]
-    assert synced_later["last_id"] == ids[-1]
+    assert synced == {"type": "synced", "last_seq": 4, "complete": True}
+    assert (repeated, synced_again) == ([], synced)
+    assert [(m["id"], m["seq"]) for m in later] == stream[2:]
+    assert synced_later == synced
 
 
-def test_sync_with_since_also_sends_messages_changed_after_it(open_plg, topic, lehrkraft_a):
+def test_a_message_changed_after_the_clients_last_seq_comes_once_in_its_latest_version(
+    open_plg, topic, lehrkraft_a, plg_leitung
+):
+    first = topic.messages.get()
     second = _post(lehrkraft_a, topic, "zwei")
     session = session_of(lehrkraft_a)
-    first = topic.messages.order_by("pk").first()
 
-    async def scenario():
+    async def read_everything():
         ws = await open_socket(open_plg.pk, session)
         try:
-            _, synced = await sync(ws, 0)
-            await sync_to_async(services.edit_message)(actor=lehrkraft_a, message=first, body="eins, verbessert")
-            await next_frame(ws, "message")  # the live edit
-            return await sync(ws, synced["last_id"], since=synced["now"])
+            return await sync(ws, 0)
         finally:
             await close_all(ws)
 
-    changed, synced = run(scenario)
-    # The edit, in its new state; the sync point's margin may repeat other recent messages too.
-    by_id = {m["id"]: m for m in changed}
-    assert by_id[first.pk]["state"] == MessageState.EDITED
-    assert "eins, verbessert" in by_id[first.pk]["html"]
-    assert all(m["id"] <= second.pk for m in changed)
-    assert synced["last_id"] == second.pk
-
-
-def test_sync_resends_a_message_written_before_the_last_sync_but_committed_after_it(open_plg, topic, lehrkraft_a):
-    """Ids are taken at insert, visibility comes at commit: a slow transaction's message can arrive after a
-    newer one. A client that got the newer one live and lost the connection before the older one's commit
-    reconnects with a last id above it; the sync point's margin still brings it."""
-    session = session_of(lehrkraft_a)
-
-    async def scenario():
-        ws = await open_socket(open_plg.pk, session)
-        _, synced = await sync(ws, 0)
-        await close_all(ws)
-        return synced
-
-    synced = run(scenario)
-    synced_at = datetime.fromisoformat(synced["now"]) + selectors.SYNC_MARGIN  # when the sync really happened
-    slow = _post(lehrkraft_a, topic, "langsam geschrieben")
-    newer = _post(lehrkraft_a, topic, "schneller bestätigt")
-    # The slow message was written a second before that sync (and, we pretend, committed after it).
-    Message.objects.filter(pk=slow.pk).update(
-        created_at=synced_at - timedelta(seconds=1), changed_at=synced_at - timedelta(seconds=1)
-    )
+    _, synced = run(read_everything)  # the client holds positions 1 and 2, then goes away
+    services.edit_message(actor=lehrkraft_a, message=first, body="eins, verbessert")  # 3
+    newest = _post(plg_leitung, topic, "drei")  # 4
+    services.edit_message(actor=lehrkraft_a, message=first, body="eins, noch einmal verbessert")  # 5
 
     async def reconnect():
         ws = await open_socket(open_plg.pk, session)
         try:
-            return await sync(ws, newer.pk, since=synced["now"])
+            return await sync(ws, synced["last_seq"])
         finally:
             await close_all(ws)
 
-    caught_up, _ = run(reconnect)
-    assert slow.pk in [m["id"] for m in caught_up]
+    caught_up, synced_again = run(reconnect)
+    assert synced["last_seq"] == second.seq == 2
+    assert [(m["id"], m["seq"]) for m in caught_up] == [(newest.pk, 4), (first.pk, 5)]
+    edited = caught_up[1]
+    assert edited["state"] == MessageState.EDITED
+    assert "eins, noch einmal verbessert" in edited["html"] and "eins, verbessert" not in edited["html"]
+    assert synced_again == {"type": "synced", "last_seq": 5, "complete": True}
 
 
-def test_reconnect_with_last_id_receives_exactly_the_missed_messages_in_order(
+def test_positions_the_client_has_are_not_sent_again(open_plg, topic, lehrkraft_a, plg_leitung):
+    posts = [_post(plg_leitung, topic, f"Beitrag {seq}") for seq in range(2, 6)]
+    session = session_of(lehrkraft_a)
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            return await sync(ws, 1, have=(3, 5))
+        finally:
+            await close_all(ws)
+
+    caught_up, synced = run(scenario)
+    assert [(m["id"], m["seq"]) for m in caught_up] == [(posts[0].pk, 2), (posts[2].pk, 4)]
+    assert synced == {"type": "synced", "last_seq": 5, "complete": True}
+
+
+def test_a_message_delivered_live_before_the_sync_is_not_sent_again_by_it(open_plg, topic, lehrkraft_a, plg_leitung):
+    first = topic.messages.get()
+    session = session_of(lehrkraft_a)
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            await drain(ws)
+            live = await sync_to_async(_post)(plg_leitung, topic, "live vor dem Abgleich")
+            frame = await next_frame(ws, "message")
+            caught_up, synced = await sync(ws, 0)  # the page was loaded before anything was written
+            return live, frame, caught_up, synced, await drain(ws)
+        finally:
+            await close_all(ws)
+
+    live, frame, caught_up, synced, afterwards = run(scenario)
+    assert (frame["id"], frame["seq"]) == (live.pk, 2)
+    assert [(m["id"], m["seq"]) for m in caught_up] == [(first.pk, 1)]
+    assert synced == {"type": "synced", "last_seq": 2, "complete": True}
+    assert [f for f in afterwards if f["type"] == "message"] == []
+
+
+def test_reconnect_with_last_seq_receives_exactly_the_missed_messages_in_order(
     open_plg, topic, lehrkraft_a, plg_leitung
 ):
     session = session_of(lehrkraft_a)
@@ -201,16 +274,69 @@ def test_reconnect_with_last_id_receives_exactly_the_missed_messages_in_order(
         missed = [await sync_to_async(_post)(plg_leitung, topic, f"verpasst {i}") for i in range(3)]
         ws = await open_socket(open_plg.pk, session)
         try:
-            caught_up, synced_again = await sync(ws, synced["last_id"])
+            caught_up, synced_again = await sync(ws, synced["last_seq"])
             return synced, missed, caught_up, synced_again
         finally:
             await close_all(ws)
 
     synced, missed, caught_up, synced_again = run(scenario)
-    assert synced["last_id"] == topic.messages.order_by("pk").first().pk
-    assert [m["id"] for m in caught_up] == [m.pk for m in missed]
+    assert synced["last_seq"] == topic.messages.get(body="Wer macht mit?").seq == 1
+    assert (
+        [(m["id"], m["seq"]) for m in caught_up]
+        == [(m.pk, m.seq) for m in missed]
+        == [
+            (missed[0].pk, 2),
+            (missed[1].pk, 3),
+            (missed[2].pk, 4),
+        ]
+    )
     assert ["verpasst 0" in caught_up[0]["html"], "verpasst 2" in caught_up[2]["html"]] == [True, True]
-    assert synced_again["last_id"] == missed[-1].pk
+    assert synced_again == {"type": "synced", "last_seq": 4, "complete": True}
+
+
+def test_a_catch_up_of_more_than_the_limit_sends_nothing_and_says_it_is_incomplete(
+    monkeypatch, open_plg, topic, lehrkraft_a, plg_leitung
+):
+    monkeypatch.setattr(selectors, "CATCH_UP_LIMIT", 2)  # 500 in production
+    _post(plg_leitung, topic, "zwei")
+    third = _post(plg_leitung, topic, "drei")
+    session = session_of(lehrkraft_a)
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            too_much = await sync(ws, 0)  # three missed: the client reloads the page instead
+            rest = await sync(ws, 1)  # nothing counted as sent: the next catch-up brings what it misses
+            return too_much, rest
+        finally:
+            await close_all(ws)
+
+    (none, incomplete), (caught_up, synced) = run(scenario)
+    assert (none, incomplete) == ([], {"type": "synced", "last_seq": 0, "complete": False})
+    assert [m["seq"] for m in caught_up] == [2, 3] and caught_up[-1]["id"] == third.pk
+    assert synced == {"type": "synced", "last_seq": 3, "complete": True}
+
+
+def test_the_13th_sync_within_a_minute_is_rate_limited_and_the_connection_stays_open(
+    still_clock, open_plg, topic, lehrkraft_a
+):
+    session = session_of(lehrkraft_a)
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            answered = [(await sync(ws, 0))[1] for _ in range(12)]
+            await send(ws, type="sync", last_seq=0, client_id="s13")
+            return answered, await next_frame(ws, "error"), await is_open(ws)
+        finally:
+            await close_all(ws)
+
+    answered, limited, still_open = run(scenario)
+    assert answered == [{"type": "synced", "last_seq": 1, "complete": True}] * 12
+    # 45 s until the window ends, then 5 s until its 12 catch-ups weigh less than 12 - 1.
+    message = "Zu viele Abgleich-Anfragen; bitte warten Sie 50 Sekunden."
+    assert limited == _error("rate_limited", message, "s13", retry_after=50)
+    assert still_open
 
 
 # --- Writing --------------------------------------------------------------------------------
@@ -237,6 +363,7 @@ def test_post_reaches_every_connected_member_and_the_sender_gets_its_client_id(
     assert to_other["id"] == message.pk
     for frame in (to_sender, to_other):
         assert frame["topic"] == topic.pk and frame["author"] == lehrkraft_a.pk and frame["state"] == "visible"
+        assert frame["seq"] == message.seq == 2
         assert "<strong>Neu:</strong>" in frame["html"]
         assert '<a href="https://example.org" rel="noopener nofollow">Material</a>' in frame["html"]
         assert f'id="m{message.pk}"' in frame["html"]
@@ -247,6 +374,7 @@ def test_refused_posts_are_error_frames_and_the_connection_stays_open(
 ):
     foreign = services.create_topic(actor=plg_leitung, plg=closed_plg, title="Andere PLG", body="x")
     unlocked = services.create_topic(actor=plg_leitung, plg=open_plg, title="Offen", body="x")
+    foreign_message = foreign.messages.get()
     services.set_topic_flags(actor=plg_leitung, topic=topic, locked=True)
     session = session_of(lehrkraft_a)
     before = Message.objects.count()
@@ -258,6 +386,7 @@ def test_refused_posts_are_error_frames_and_the_connection_stays_open(
             for frame in (
                 {"topic": topic.pk, "body": "Trotzdem", "client_id": "locked"},
                 {"topic": foreign.pk, "body": "Falsche PLG", "client_id": "foreign"},
+                {"topic": unlocked.pk, "body": "Antwort", "reply_to": foreign_message.pk, "client_id": "reply"},
                 {"topic": unlocked.pk, "body": "x" * 5001, "client_id": "long"},
             ):
                 await send(ws, type="post", **frame)
@@ -267,52 +396,103 @@ def test_refused_posts_are_error_frames_and_the_connection_stays_open(
             await close_all(ws)
 
     errors, still_open = run(scenario)
-    assert [(e["client_id"], e["code"], e["message"]) for e in errors] == [
-        ("locked", "conflict", "Dieses Thema ist gesperrt."),
-        ("foreign", "invalid", "Die Nachricht ist unvollständig oder verweist auf etwas Unbekanntes."),
-        ("long", "invalid", "Ein Beitrag darf höchstens 5000 Zeichen haben."),
+    assert errors == [
+        _error("conflict", "Dieses Thema ist gesperrt.", "locked"),
+        _error("not_found", "Dieses Thema gibt es in dieser PLG nicht.", "foreign"),
+        _error("not_found", "Diesen Beitrag gibt es in dieser PLG nicht.", "reply"),
+        _error("invalid", "Ein Beitrag darf höchstens 5000 Zeichen haben.", "long"),
     ]
     assert still_open
     assert Message.objects.count() == before
 
 
 @pytest.mark.parametrize(
-    "frame",
+    ("frame", "field"),
     [
-        {"type": "post", "body": "ohne Thema"},
-        {"type": "edit", "body": "ohne Beitrag"},
-        {"type": "delete"},
-        {"type": "hide"},
-        {"type": "typing"},
-        {"type": "read", "topic": 1},
+        ({"type": "post", "body": "ohne Thema"}, "topic"),
+        ({"type": "post", "topic": 1}, "body"),
+        ({"type": "edit", "body": "ohne Beitrag"}, "message"),
+        ({"type": "delete"}, "message"),
+        ({"type": "hide"}, "message"),
+        ({"type": "typing"}, "topic"),
+        ({"type": "read", "topic": 1}, "message"),
     ],
-    ids=["post", "edit", "delete", "hide", "typing", "read"],
+    ids=["post", "post-body", "edit", "delete", "hide", "typing", "read"],
 )
-def test_frames_missing_a_field_are_invalid_and_the_connection_stays_open(open_plg, lehrkraft_a, frame):
+def test_frames_missing_a_field_are_invalid_and_the_connection_stays_open(open_plg, lehrkraft_a, frame, field):
     session = session_of(lehrkraft_a)
 
     async def scenario():
         ws = await open_socket(open_plg.pk, session)
         try:
             await send(ws, client_id="incomplete", **frame)
-            try:
-                error = await next_frame(ws, "error")
-            except KeyError as missing:
-                pytest.fail(f"the consumer crashed (KeyError {missing}) instead of answering with an error frame")
-            return error, await is_open(ws)
+            return await next_frame(ws, "error"), await is_open(ws)
         finally:
             await close_all(ws)
 
     error, still_open = run(scenario)
-    assert (error["code"], error["message"], error["client_id"]) == (
-        "invalid",
-        "Die Nachricht ist unvollständig oder verweist auf etwas Unbekanntes.",
-        "incomplete",
-    )
+    assert error == _error("invalid", f"Das Feld „{field}“ fehlt.", "incomplete")
     assert still_open
 
 
-def test_edit_delete_hide_and_unhide_are_broadcast(open_plg, topic, lehrkraft_a, plg_leitung):
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ({"type": "post", "topic": "1", "body": "x"}, "Das Feld „topic“ hat einen unbrauchbaren Wert."),
+        ({"type": "post", "topic": True, "body": "x"}, "Das Feld „topic“ hat einen unbrauchbaren Wert."),
+        ({"type": "post", "topic": 1, "body": None}, "Das Feld „body“ hat einen unbrauchbaren Wert."),
+        ({"type": "edit", "message": 1.5, "body": "x"}, "Das Feld „message“ hat einen unbrauchbaren Wert."),
+        ({"type": "read", "topic": 1, "message": 0}, "Das Feld „message“ hat einen unbrauchbaren Wert."),
+        ({"type": "sync", "last_seq": -1}, "Das Feld „last_seq“ hat einen unbrauchbaren Wert."),
+        ({"type": "sync", "have": ["3"]}, "Das Feld „have.0“ hat einen unbrauchbaren Wert."),
+        ({"type": "sync", "last_id": 5}, "Die Nachricht enthält ein Feld, das nicht dazugehört: „last_id“."),
+        (
+            {"type": "sync", "last_seq": 0, "since": "2026-11-29T18:00:00+00:00"},
+            "Die Nachricht enthält ein Feld, das nicht dazugehört: „since“.",
+        ),
+        (
+            {"type": "post", "topic": 1, "body": "x", "author": 2},
+            "Die Nachricht enthält ein Feld, das nicht dazugehört: „author“.",
+        ),
+    ],
+    ids=[
+        "id-as-string",
+        "id-as-true",
+        "body-null",
+        "id-as-float",
+        "id-zero",
+        "negative-position",
+        "position-as-string",
+        "old-last-id",
+        "old-since",
+        "unknown-field",
+    ],
+)
+def test_frames_with_a_wrong_value_or_an_unknown_field_are_invalid_and_do_nothing(
+    open_plg, topic, lehrkraft_a, frame, message
+):
+    session = session_of(lehrkraft_a)
+    before = list(Message.objects.values_list("pk", "seq", "body"))
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            await send(ws, client_id="strict", **frame)
+            error = await next_frame(ws, "error")
+            return error, await drain(ws), await is_open(ws)
+        finally:
+            await close_all(ws)
+
+    error, afterwards, still_open = run(scenario)
+    assert error == _error("invalid", message, "strict")
+    assert [f for f in afterwards if f["type"] != "presence"] == []  # no message, no synced
+    assert still_open
+    assert list(Message.objects.values_list("pk", "seq", "body")) == before
+
+
+def test_edit_delete_hide_and_unhide_are_broadcast_each_with_the_next_position(
+    open_plg, topic, lehrkraft_a, plg_leitung
+):
     mine = _post(lehrkraft_a, topic, "Mein Beitrag")
     other = _post(lehrkraft_a, topic, "Noch einer")
     anna, lena = session_of(lehrkraft_a), session_of(plg_leitung)
@@ -335,23 +515,29 @@ def test_edit_delete_hide_and_unhide_are_broadcast(open_plg, topic, lehrkraft_a,
             await close_all(a, b)
 
     seen = run(scenario)
-    for action, message, state in [
-        ("edit", mine, "edited"),
-        ("hide", mine, "hidden"),
-        ("unhide", mine, "visible"),
-        ("delete", other, "deleted"),
+    # Positions 1-3 are the topic's first message and the two posts; each change takes the next one.
+    for action, message, state, seq in [
+        ("edit", mine, "edited", 4),
+        ("hide", mine, "hidden", 5),
+        ("unhide", mine, "visible", 6),
+        ("delete", other, "deleted", 7),
     ]:
         for frame in seen[action]:
-            assert (frame["id"], frame["state"]) == (message.pk, state), action
+            assert (frame["id"], frame["state"], frame["seq"]) == (message.pk, state, seq), action
     assert "<em>verbesserter</em>" in seen["edit"][0]["html"]
     assert "Mein" not in seen["hide"][0]["html"]
     assert "Noch einer" not in seen["delete"][0]["html"]
+    mine.refresh_from_db()
     other.refresh_from_db()
-    assert (other.state, other.body, other.moderated_by) == (MessageState.DELETED, "", plg_leitung)
+    assert (other.state, other.body, other.moderated_by, other.seq) == (MessageState.DELETED, "", plg_leitung, 7)
+    assert mine.seq == 6
 
 
-def test_refused_edit_delete_and_hide_are_error_frames_and_change_nothing(open_plg, topic, lehrkraft_a, plg_leitung):
+def test_refused_edit_delete_and_hide_are_error_frames_and_change_nothing(
+    open_plg, closed_plg, topic, lehrkraft_a, plg_leitung
+):
     leads = _post(plg_leitung, topic, "Beitrag der Leitung")
+    elsewhere = services.create_topic(actor=lehrkraft_a, plg=closed_plg, title="Andere PLG", body="x").messages.get()
     session = session_of(lehrkraft_a)
 
     async def scenario():
@@ -364,6 +550,7 @@ def test_refused_edit_delete_and_hide_are_error_frames_and_change_nothing(open_p
                 {"type": "hide", "message": leads.pk},
                 {"type": "unhide", "message": leads.pk},
                 {"type": "edit", "message": leads.pk + 1000, "body": "gibt es nicht"},
+                {"type": "edit", "message": elsewhere.pk, "body": "eigener Beitrag, andere PLG"},
             ):
                 await send(ws, **frame)
                 errors.append(await next_frame(ws, "error"))
@@ -377,11 +564,19 @@ def test_refused_edit_delete_and_hide_are_error_frames_and_change_nothing(open_p
         ("forbidden", "Sie können nur Ihre eigenen Beiträge löschen."),
         ("forbidden", "Nur die PLG-Leitung und das SMZ können Beiträge ausblenden."),
         ("forbidden", "Nur die PLG-Leitung und das SMZ können Beiträge ausblenden."),
-        ("invalid", "Die Nachricht ist unvollständig oder verweist auf etwas Unbekanntes."),
+        ("not_found", "Diesen Beitrag gibt es in dieser PLG nicht."),
+        ("not_found", "Diesen Beitrag gibt es in dieser PLG nicht."),
     ]
     assert still_open
     leads.refresh_from_db()
-    assert (leads.body, leads.state, leads.moderated_by) == ("Beitrag der Leitung", MessageState.VISIBLE, None)
+    elsewhere.refresh_from_db()
+    assert (leads.body, leads.state, leads.moderated_by, leads.seq) == (
+        "Beitrag der Leitung",
+        MessageState.VISIBLE,
+        None,
+        2,
+    )
+    assert (elsewhere.body, elsewhere.state) == ("x", MessageState.VISIBLE)
 
 
 def test_smz_may_hide_in_any_plg(closed_plg, lehrkraft_a, smz):
@@ -397,7 +592,8 @@ def test_smz_may_hide_in_any_plg(closed_plg, lehrkraft_a, smz):
         finally:
             await close_all(ws)
 
-    assert run(scenario)["state"] == "hidden"
+    frame = run(scenario)
+    assert (frame["state"], frame["seq"]) == ("hidden", 2)
     message.refresh_from_db()
     assert (message.state, message.moderated_by) == (MessageState.HIDDEN, smz)
 
@@ -423,6 +619,39 @@ def test_typing_reaches_the_others_but_not_the_sender(open_plg, topic, lehrkraft
     to_other, to_sender = run(scenario)
     assert to_other == {"type": "typing", "topic": topic.pk, "user": lehrkraft_a.pk, "name": "Anna Lehmann"}
     assert [f for f in to_sender if f["type"] == "typing"] == []
+
+
+def test_typing_is_relayed_at_most_once_per_interval_per_person_and_topic(
+    monkeypatch, open_plg, topic, lehrkraft_a, plg_leitung
+):
+    monkeypatch.setattr(realtime, "TYPING_EVERY", 1.0)  # 2.5 s in production
+    other = services.create_topic(actor=plg_leitung, plg=open_plg, title="Zweites Thema", body="Hallo")
+    anna, lena = session_of(lehrkraft_a), session_of(plg_leitung)
+
+    def typing(frames):
+        return [(f["user"], f["topic"]) for f in frames if f["type"] == "typing"]
+
+    async def scenario():
+        a = await open_socket(open_plg.pk, anna)
+        b = await open_socket(open_plg.pk, lena)
+        try:
+            await drain(a)
+            await drain(b)
+            for _ in range(5):  # a fast typist: one indicator for the burst
+                await send(a, type="typing", topic=topic.pk)
+            await send(a, type="typing", topic=other.pk)  # another topic counts apart
+            await send(b, type="typing", topic=topic.pk)  # and so does another person
+            burst, to_anna = await drain(b), await drain(a)
+            await asyncio.sleep(realtime.TYPING_EVERY)
+            await send(a, type="typing", topic=topic.pk)
+            return burst, to_anna, await drain(b)
+        finally:
+            await close_all(a, b)
+
+    burst, to_anna, later = run(scenario)
+    assert typing(burst) == [(lehrkraft_a.pk, topic.pk), (lehrkraft_a.pk, other.pk)]
+    assert typing(to_anna) == [(plg_leitung.pk, topic.pk)]
+    assert typing(later) == [(lehrkraft_a.pk, topic.pk)]
 
 
 def test_presence_lists_who_is_online(open_plg, lehrkraft_a, plg_leitung):
@@ -498,14 +727,20 @@ def test_read_stores_the_position_and_reaches_only_the_users_own_sockets(open_pl
 
 # --- Protection: rate, size, malformed frames -----------------------------------------------
 
+# 15 s until the 30 s window ends; then its 20 writes weigh less than 20 - 1 after another 1.5 s.
+WRITE_WAIT = 17
+TOO_FAST = f"Sie schreiben sehr schnell; bitte warten Sie {WRITE_WAIT} Sekunden."
+
+
+def _topic_of_the_lead(plg, lead):
+    """A topic someone else opened: the writes counted in a rate-limit test are Anna's own only."""
+    return services.create_topic(actor=lead, plg=plg, title="Schnelle Runde", body="Los geht's")
+
 
 def test_21st_post_within_the_window_is_rate_limited_and_the_connection_stays_open(
-    monkeypatch, open_plg, topic, lehrkraft_a
+    still_clock, open_plg, lehrkraft_a, plg_leitung
 ):
-    # One fixed instant in the middle of a window: the 21 posts cannot straddle a window boundary.
-    window = consumers.RATE_LIMIT[1]
-    instant = (int(consumers.time.time()) // window) * window + window / 2
-    monkeypatch.setattr(consumers, "time", SimpleNamespace(time=lambda: instant))
+    topic = _topic_of_the_lead(open_plg, plg_leitung)
     session = session_of(lehrkraft_a)
     before = Message.objects.count()
 
@@ -518,21 +753,53 @@ def test_21st_post_within_the_window_is_rate_limited_and_the_connection_stays_op
                 accepted.append(await next_frame(ws, "message"))
             await send(ws, type="post", topic=topic.pk, body="zu schnell", client_id="c20")
             limited = await next_frame(ws, "error")
-            await send(ws, type="edit", message=accepted[0]["id"], body="auch zu schnell")
+            await send(ws, type="edit", message=accepted[0]["id"], body="auch zu schnell", client_id="e1")
             limited_edit = await next_frame(ws, "error")
             return accepted, limited, limited_edit, await is_open(ws)
         finally:
             await close_all(ws)
 
     accepted, limited, limited_edit, still_open = run(scenario)
-    assert len(accepted) == 20
-    assert limited["code"] == "rate_limited" and limited["client_id"] == "c20"
-    assert limited["retry_after"] == window / 2
-    assert limited["message"] == f"Sie schreiben sehr schnell; bitte warten Sie {int(window / 2)} Sekunden."
-    assert limited_edit["code"] == "rate_limited"
+    assert [frame["client_id"] for frame in accepted] == [f"c{i}" for i in range(20)]
+    assert limited == _error("rate_limited", TOO_FAST, "c20", retry_after=WRITE_WAIT)
+    assert limited_edit == _error("rate_limited", TOO_FAST, "e1", retry_after=WRITE_WAIT)  # edits count too
     assert still_open
     assert Message.objects.count() == before + 20
     assert not Message.objects.filter(body__in=["zu schnell", "auch zu schnell"]).exists()
+
+
+def test_form_posts_and_socket_posts_share_one_budget(still_clock, open_plg, lehrkraft_a, plg_leitung):
+    topic = _topic_of_the_lead(open_plg, plg_leitung)
+    client = Client()
+    client.force_login(lehrkraft_a)
+    url = f"/plg-raum/{open_plg.pk}/themen/{topic.pk}/"
+    for i in range(10):
+        assert client.post(url, {"body": f"Formular {i}"}).status_code == 302
+    session = session_of(lehrkraft_a)
+
+    async def scenario():
+        ws = await open_socket(open_plg.pk, session)
+        try:
+            accepted = []
+            for i in range(10):
+                await send(ws, type="post", topic=topic.pk, body=f"Socket {i}", client_id=f"s{i}")
+                accepted.append(await next_frame(ws, "message"))
+            await send(ws, type="post", topic=topic.pk, body="Socket zu viel", client_id="s10")
+            return accepted, await next_frame(ws, "error")
+        finally:
+            await close_all(ws)
+
+    accepted, limited = run(scenario)
+    assert len(accepted) == 10
+    assert limited == _error("rate_limited", TOO_FAST, "s10", retry_after=WRITE_WAIT)
+
+    before = list(Message.objects.values_list("pk", "body"))
+    response = client.post(url, {"body": "Formular zu viel"})
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(WRITE_WAIT)
+    assert TOO_FAST in response.content.decode()
+    assert list(Message.objects.values_list("pk", "body")) == before
+    assert topic.messages.count() == 1 + 20
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from wagtail.documents import get_document_model
 
 from plc import selectors, services
 from plc.models import (
+    DiscussionSequence,
     Invitation,
     JoinRequest,
     Meeting,
@@ -153,44 +153,102 @@ def test_deleted_messages_are_neither_counted_nor_unread(topic, lehrkraft_a, plg
 # --- Catch-up -------------------------------------------------------------------------------
 
 
-def test_catch_up_returns_new_messages_in_id_order_after_last_id(open_plg, topic, lehrkraft_a, plg_leitung):
+def _stream(catch_up) -> list[tuple[int, int]]:
+    return [(m.pk, m.seq) for m in catch_up.messages]
+
+
+def test_every_change_takes_the_plgs_next_stream_position(open_plg, closed_plg, topic, lehrkraft_a, plg_leitung):
+    first = topic.messages.get()
+    assert (first.seq, selectors.stream_position(open_plg.pk)) == (1, 1)
+    assert selectors.stream_position(closed_plg.pk) == 0  # nothing written there yet
+
+    second = post(plg_leitung, topic, "zwei")
+    services.edit_message(actor=lehrkraft_a, message=first, body="eins, geändert")
+    elsewhere = services.create_topic(actor=plg_leitung, plg=closed_plg, title="Intern", body="x").messages.get()
+    services.set_hidden(actor=plg_leitung, message=second, hidden=True)
+    services.set_hidden(actor=plg_leitung, message=second, hidden=False)
+    services.delete_message(actor=lehrkraft_a, message=first)
+
+    # Per PLG, without gaps; a message keeps the position of its latest change.
+    assert list(Message.objects.filter(plg=open_plg).order_by("seq").values_list("pk", "seq")) == [
+        (second.pk, 5),
+        (first.pk, 6),
+    ]
+    assert elsewhere.seq == 1
+    assert (selectors.stream_position(open_plg.pk), selectors.stream_position(closed_plg.pk)) == (6, 1)
+
+
+def test_catch_up_returns_the_messages_above_last_seq_in_stream_order(open_plg, topic, lehrkraft_a, plg_leitung):
     other = services.create_topic(actor=plg_leitung, plg=open_plg, title="Anderes", body="b1")
     mine = [post(lehrkraft_a, topic, "a2"), post(plg_leitung, other, "b2"), post(lehrkraft_a, topic, "a3")]
-    first_id = topic.messages.order_by("pk").first().pk
+    first = topic.messages.order_by("pk").first()
 
-    messages, complete = selectors.catch_up(open_plg.pk, last_id=other.messages.order_by("pk").first().pk, since=None)
-    assert [m.pk for m in messages] == [m.pk for m in mine]
-    assert complete is True
-    everything, _ = selectors.catch_up(open_plg.pk, last_id=0, since=None)
-    assert everything[0].pk == first_id and len(everything) == 5
+    result = selectors.catch_up(open_plg.pk, last_seq=other.messages.order_by("pk").first().seq)
+    assert _stream(result) == [(m.pk, m.seq) for m in mine] == [(mine[0].pk, 3), (mine[1].pk, 4), (mine[2].pk, 5)]
+    assert (result.last_seq, result.complete) == (5, True)
+
+    everything = selectors.catch_up(open_plg.pk, last_seq=0)
+    assert _stream(everything)[0] == (first.pk, 1) and len(everything.messages) == 5
+    assert (everything.last_seq, everything.complete) == (5, True)
 
 
-def test_catch_up_adds_messages_changed_since_a_time(open_plg, topic, lehrkraft_a, plg_leitung):
+def test_catch_up_sends_a_changed_message_once_in_its_latest_version(open_plg, topic, lehrkraft_a, plg_leitung):
     old = topic.messages.get()
     untouched = post(lehrkraft_a, topic, "bleibt")
-    since = timezone.now()
+    held = selectors.stream_position(open_plg.pk)  # the client has everything so far
     services.edit_message(actor=lehrkraft_a, message=old, body="geändert")
     new = post(plg_leitung, topic, "neu")
+    services.edit_message(actor=lehrkraft_a, message=old, body="noch einmal geändert")
 
-    messages, complete = selectors.catch_up(open_plg.pk, last_id=untouched.pk, since=since)
-    assert [(m.pk, m.state) for m in messages] == [(old.pk, MessageState.EDITED), (new.pk, MessageState.VISIBLE)]
-    assert complete is True
+    result = selectors.catch_up(open_plg.pk, last_seq=held)
+    assert [(m.pk, m.seq, m.state, m.body) for m in result.messages] == [
+        (new.pk, 4, MessageState.VISIBLE, "neu"),
+        (old.pk, 5, MessageState.EDITED, "noch einmal geändert"),
+    ]
+    assert untouched.pk not in [m.pk for m in result.messages]
+    assert (result.last_seq, result.complete) == (5, True)
 
 
-def test_catch_up_is_capped_and_says_it_is_incomplete(open_plg, topic, lehrkraft_a):
+def test_catch_up_leaves_out_the_positions_the_client_has(open_plg, topic, plg_leitung):
+    posts = [post(plg_leitung, topic, f"Beitrag {seq}") for seq in range(2, 7)]
+
+    result = selectors.catch_up(open_plg.pk, last_seq=2, have=frozenset({3, 5, 99}))
+    assert _stream(result) == [(posts[2].pk, 4), (posts[4].pk, 6)]
+    assert (result.last_seq, result.complete) == (6, True)
+
+
+def test_catch_up_at_the_current_position_has_nothing_and_is_complete(open_plg, topic):
+    assert selectors.catch_up(open_plg.pk, last_seq=1) == selectors.CatchUp([], 1, True)
+    # ``synced`` always names the server's current position, also to a client that claims to be ahead.
+    assert selectors.catch_up(open_plg.pk, last_seq=50) == selectors.CatchUp([], 1, True)
+
+
+def _bulk_messages(plg, topic, author, count: int) -> None:
+    """``count`` messages after the PLG's current position, with the counter moved on as the services do."""
+    start = selectors.stream_position(plg.pk)
     Message.objects.bulk_create(
-        Message(plg=open_plg, topic=topic, author=lehrkraft_a, body=f"m{i}", body_html=f"<p>m{i}</p>")
-        for i in range(selectors.CATCH_UP_LIMIT + 1)
+        Message(plg=plg, topic=topic, author=author, body=f"m{i}", body_html=f"<p>m{i}</p>", seq=start + 1 + i)
+        for i in range(count)
     )
-    start = topic.messages.order_by("pk").first().pk
-    messages, complete = selectors.catch_up(open_plg.pk, last_id=start, since=None)
-    assert complete is False
-    assert len(messages) == selectors.CATCH_UP_LIMIT
-    assert [m.pk for m in messages] == sorted(m.pk for m in messages)
-    assert messages[0].body == "m0"
+    DiscussionSequence.objects.filter(pk=plg.pk).update(last_seq=start + count)
+
+
+def test_catch_up_of_more_than_the_limit_sends_nothing_and_says_it_is_incomplete(open_plg, topic, lehrkraft_a):
+    _bulk_messages(open_plg, topic, lehrkraft_a, selectors.CATCH_UP_LIMIT + 1)  # positions 2 … 502
+    last = 1 + selectors.CATCH_UP_LIMIT + 1
+
+    too_many = selectors.catch_up(open_plg.pk, last_seq=1)
+    assert too_many == selectors.CatchUp([], 1, False)  # the client still holds only what it held
+
+    just_enough = selectors.catch_up(open_plg.pk, last_seq=2)
+    assert just_enough.complete is True and just_enough.last_seq == last
+    assert [m.seq for m in just_enough.messages] == list(range(3, last + 1))
+    assert just_enough.messages[0].body == "m1"
 
 
 def test_catch_up_stays_inside_the_plg(open_plg, closed_plg, topic, plg_leitung):
     services.create_topic(actor=plg_leitung, plg=closed_plg, title="Geheim", body="nur intern")
-    messages, _ = selectors.catch_up(open_plg.pk, last_id=0, since=None)
-    assert {m.plg_id for m in messages} == {open_plg.pk}
+    result = selectors.catch_up(open_plg.pk, last_seq=0)
+    assert {m.plg_id for m in result.messages} == {open_plg.pk}
+    assert [m.body for m in result.messages] == ["Wer macht mit?"]
+    assert result.last_seq == 1

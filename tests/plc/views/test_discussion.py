@@ -52,6 +52,7 @@ def test_topic_page_shows_messages_in_german_with_the_new_marker(client, topic, 
     assert "Neu seit Ihrem letzten Besuch" not in client.get(topic_url(topic)).content.decode()  # now read
 
 
+@pytest.mark.usefixtures("unlimited")  # 59 posts in a moment: more than the write limit allows
 def test_topic_page_pages_back_through_history(client, topic, lehrkraft_a):
     for i in range(2, 61):
         post(lehrkraft_a, topic, f"Beitrag {i}")
@@ -68,6 +69,20 @@ def test_topic_page_pages_back_through_history(client, topic, lehrkraft_a):
     shown = [int(i) for i in re.findall(r'<li class="l25-message[^"]*" id="m(\d+)"', earlier)]
     assert shown == ids[:10]
     assert 'id="earlier"' not in earlier
+
+
+def test_topic_page_carries_the_stream_position_and_each_messages_seq(client, topic, lehrkraft_a, plg_leitung):
+    """The live client starts its ``sync`` at ``data-last-seq`` and ignores frames of versions it shows."""
+    first = topic.messages.get()
+    second = post(plg_leitung, topic, "zwei")
+    services.edit_message(actor=lehrkraft_a, message=first, body="eins, verbessert")
+    client.force_login(lehrkraft_a)
+
+    page = client.get(topic_url(topic)).content.decode()
+
+    assert 'data-last-seq="3"' in page
+    shown = re.findall(r'<li class="l25-message[^"]*" id="m(\d+)" data-id="\d+" data-seq="(\d+)"', page)
+    assert [(int(pk), int(seq)) for pk, seq in shown] == [(first.pk, 3), (second.pk, 2)]
 
 
 def test_no_js_form_posts_and_redirects_to_the_message(client, topic, lehrkraft_a):
@@ -133,6 +148,7 @@ def test_no_js_post_appears_live_for_connected_members(client, topic, lehrkraft_
     message = Message.objects.get(body="Per Formular, _live_")
     assert response.status_code == 302 and response.url.endswith(f"#m{message.pk}")
     assert (frame["id"], frame["author"], frame["topic"]) == (message.pk, lehrkraft_a.pk, topic.pk)
+    assert frame["seq"] == message.seq == 2
     assert "Per Formular, <em>live</em>" in frame["html"]
 
 

@@ -116,3 +116,22 @@ def test_topic_and_plg_pages_pass_the_audit(page, sign_in, audit_page):
     expect(page.get_by_role("heading", level=1)).to_have_text(PLG_TITLE)
     expect(page.get_by_role("link", name=TOPIC_TITLE)).to_be_visible()
     audit_page(page, "plg-page-with-discussion")
+
+
+def test_signing_out_in_another_tab_ends_the_live_discussion_at_once(page, sign_in):
+    """The socket lives no longer than the session: it closes (4401), tries once more, and stops."""
+    sign_in(page, CLARA)
+    open_topic(page)
+    mark_page(page)
+
+    other_tab = watch_errors(page.context.new_page())
+    other_tab.goto("/accounts/logout/")
+    other_tab.locator("main").get_by_role("button", name="Abmelden").click()
+    expect(other_tab.get_by_role("link", name="Anmelden").first).to_be_visible()
+
+    expect(page.locator("#live-status")).to_have_text(
+        "Sie sind abgemeldet. Bitte laden Sie die Seite neu und melden Sie sich wieder an."
+    )
+    expect(page.locator("#post-form")).to_be_hidden()
+    assert not_reloaded(page)
+    assert not other_tab.l25_errors, other_tab.l25_errors

@@ -39,8 +39,10 @@ def confirm_by_email_domain(sender, request, email_address, **kwargs):
 
 @receiver(user_logged_out, dispatch_uid="lernen25.sockets.signed_out")
 def sockets_signed_out(sender, request, user, **kwargs):
+    """Django sends this before it empties the session: name the session that ends."""
     if user is not None:
-        recheck_user_sockets(user.pk)
+        session = getattr(request, "session", None)
+        recheck_user_sockets(user.pk, ended_session=getattr(session, "session_key", None))
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="lernen25.sockets.user_before")

@@ -11,6 +11,7 @@ person then checks its session and its rights and closes with ``CLOSE_SIGNED_OUT
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from importlib import import_module
 from types import SimpleNamespace
@@ -50,23 +51,33 @@ def session_user(session_key: str | None):
     return user
 
 
-def recheck_user_sockets(user_id: int) -> None:
+def session_digest(session_key: str | None) -> str:
+    """A session named without its key (the key is a credential; the event crosses Redis)."""
+    return hashlib.sha256((session_key or "").encode()).hexdigest()[:32]
+
+
+def recheck_user_sockets(user_id: int, *, ended_session: str | None = None) -> None:
     """Make every open socket of the user check its session and rights again, on every process.
 
-    Runs after the current transaction commits (the check must see the change). Never raises: a
-    failure is logged, and the socket's next write checks anyway.
+    Runs after the current transaction commits (the check must see the change). ``ended_session``
+    names a session that is ending now (sign-out): its sockets close without asking the session
+    store, which Django empties only after it has announced the sign-out. Never raises: a failure
+    is logged, and the socket's next write checks anyway.
     """
-    transaction.on_commit(lambda: _send_recheck(user_id))
+    event = {"type": "hub.event", "recheck": user_id}
+    if ended_session:
+        event["ended_session"] = session_digest(ended_session)
+    transaction.on_commit(lambda: _send_recheck(event))
 
 
-def _send_recheck(user_id: int) -> None:
+def _send_recheck(event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(SOCKETS_GROUP, {"type": "hub.event", "recheck": user_id})
+        async_to_sync(layer.group_send)(SOCKETS_GROUP, event)
     except Exception:
-        logger.exception("could not ask the sockets of user %s to check their session", user_id)
+        logger.exception("could not ask the sockets of user %s to check their session", event.get("recheck"))
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

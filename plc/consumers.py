@@ -24,7 +24,14 @@ from django.utils.translation import gettext as _
 from lernen25.errors import RefusalKind, Refused
 from lernen25.limits import consume
 from lernen25.permissions import allowed
-from lernen25.sockets import CLOSE_FORBIDDEN, CLOSE_SIGNED_OUT, CLOSE_TOO_MANY, CLOSE_TOO_SLOW, session_user
+from lernen25.sockets import (
+    CLOSE_FORBIDDEN,
+    CLOSE_SIGNED_OUT,
+    CLOSE_TOO_MANY,
+    CLOSE_TOO_SLOW,
+    session_digest,
+    session_user,
+)
 from plc import frames, realtime, services
 from plc.models import Message, PlgPage, Topic
 
@@ -35,6 +42,10 @@ FRAME_BUDGET = (60, 10.0)  # frames of any type per socket: a burst of 60, refil
 SOCKETS_PER_USER = 12  # open discussion sockets of one person in one process
 OUTBOX_SIZE = 256  # events queued for one socket before it counts as too slow and is dropped
 SENT_MEMORY = 2048  # stream positions a socket remembers having sent (not to send them twice)
+
+
+def _signed_out_message() -> str:
+    return _("Your session has ended; please sign in again.")
 
 
 class _Closed(Exception):
@@ -84,9 +95,16 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         if hub.sockets_of(self.user_id) >= SOCKETS_PER_USER:
             message = _("You have too many open discussion windows; please close some of them.")
             return await self._refuse(CLOSE_TOO_MANY, "too_many_sockets", message)
-        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTBOX_SIZE)
+        # One writer, one queue: live events and catch-up batches go out in the order they were queued,
+        # so ``synced`` never overtakes a message queued before it. Live events count against
+        # OUTBOX_SIZE; a batch (one sync's answer) is bounded by CATCH_UP_LIMIT instead.
+        self.outbox: asyncio.Queue[str | list[str]] = asyncio.Queue()
+        self.queued_live = 0
         self.writer = asyncio.ensure_future(self._write())
         self.budget = _Budget(*FRAME_BUDGET)
+        # Until the client's first ``sync`` says what it holds, message events wait here: sent at once,
+        # they could repeat what an earlier connection already brought.
+        self.waiting: list[tuple[int, str]] | None = []
         self.floor = 0  # every stream position up to here has reached this socket's client
         self.sent: collections.OrderedDict[int, None] = collections.OrderedDict()  # positions above
         self.joined = True
@@ -116,26 +134,41 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
             return  # read positions: only to the user's own sockets
         seq = event.get("seq")
         if seq is not None:
+            if self.waiting is not None:  # the client has not said yet what it holds
+                self.waiting.append((seq, event["payload"]))
+                if len(self.waiting) > OUTBOX_SIZE:
+                    self._close_soon(CLOSE_TOO_SLOW)
+                return
             if seq <= self.floor or seq in self.sent:
                 return  # a catch-up sent it already (or a newer version of its message)
             self._remember(seq)
-        try:
-            self.outbox.put_nowait(event["payload"])
-        except asyncio.QueueFull:
+        if self.queued_live >= OUTBOX_SIZE:
             # Too slow: drop it rather than hold up the others; it reconnects and catches up.
             self._close_soon(CLOSE_TOO_SLOW)
+            return
+        self.queued_live += 1
+        self.outbox.put_nowait(event["payload"])
 
-    def recheck(self) -> None:
-        """Something about this person changed (``lernen25.sockets``): check session and access now."""
+    def recheck(self, ended_session: str | None = None) -> None:
+        """Something about this person changed (``lernen25.sockets``): check session and access now.
+
+        ``ended_session`` (a digest) names a session that is being signed out: closed without asking.
+        """
+        if ended_session is not None and ended_session == session_digest(self.session_key):
+            self._rechecking = asyncio.ensure_future(self._end(_Closed(CLOSE_SIGNED_OUT, _signed_out_message())))
+            return
         if getattr(self, "_rechecking", None) is None or self._rechecking.done():
             self._rechecking = asyncio.ensure_future(self._recheck())
+
+    async def _end(self, closed: _Closed) -> None:
+        await self._error(closed.error, closed.message)
+        self._close_soon(closed.code)
 
     async def _recheck(self) -> None:
         try:
             await database_sync_to_async(self._current_user)()
         except _Closed as closed:
-            await self._error(closed.error, closed.message)
-            self._close_soon(closed.code)
+            await self._end(closed)
         except Exception:
             logger.exception("re-checking a discussion socket of user %s failed", self.user_id)
 
@@ -150,8 +183,13 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     async def _write(self) -> None:
         while True:
-            payload = await self.outbox.get()
-            await self.send(text_data=payload)
+            item = await self.outbox.get()
+            if isinstance(item, str):
+                self.queued_live -= 1
+                await self.send(text_data=item)
+            else:
+                for payload in item:
+                    await self.send(text_data=payload)
 
     # --- from the client --------------------------------------------------------------------
 
@@ -186,17 +224,26 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         await self.send(text_data='{"type": "pong"}')
 
     async def on_sync(self, frame: frames.Sync):
-        result = await database_sync_to_async(self._catch_up)(frame.last_seq, frozenset(frame.have))
+        have = frozenset(frame.have)
+        result = await database_sync_to_async(self._catch_up)(frame.last_seq, have)
+        # Back in the event loop, nothing runs in between: what the hub delivered meanwhile is in
+        # ``sent`` or ``waiting``; the answer is queued behind what is already in the outbox.
+        batch = []
         for message in result.messages:
             seq = message["seq"]
             if seq <= self.floor or seq in self.sent:
                 continue  # it went out live while the catch-up was read
             self._remember(seq)
-            await self.send(text_data=json.dumps(message, ensure_ascii=False))
+            batch.append(json.dumps(message, ensure_ascii=False))
         if result.complete:
             self.floor = max(self.floor, result.last_seq)
-        synced = {"type": "synced", "last_seq": result.last_seq, "complete": result.complete}
-        await self.send(text_data=json.dumps(synced))
+        waiting, self.waiting = self.waiting or [], None
+        for seq, payload in sorted(waiting, key=lambda item: item[0]):
+            if seq > self.floor and seq not in self.sent and seq not in have:
+                self._remember(seq)
+                batch.append(payload)
+        batch.append(json.dumps({"type": "synced", "last_seq": result.last_seq, "complete": result.complete}))
+        self.outbox.put_nowait(batch)
 
     async def on_post(self, frame: frames.Post):
         await database_sync_to_async(self._post)(frame.topic, frame.body, frame.reply_to, frame.client_id)
@@ -253,7 +300,7 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         """
         user = session_user(self.session_key)
         if user is None or user.pk != self.user_id:
-            raise _Closed(CLOSE_SIGNED_OUT, _("Your session has ended; please sign in again."))
+            raise _Closed(CLOSE_SIGNED_OUT, _signed_out_message())
         if not allowed(user, "plc.connect", self.plg):
             raise _Closed(CLOSE_FORBIDDEN, _("You no longer have access to this discussion."))
         self.user = user

@@ -35,7 +35,7 @@ from lernen25.sockets import SOCKETS_GROUP
 
 logger = logging.getLogger(__name__)
 
-REJOIN_SECONDS = 3600  # well inside channels-redis' group_expiry (86400 s)
+REJOIN_SECONDS = 300  # inside group_expiry (86400 s); also heals a Redis restart within minutes
 PRESENCE_SECONDS = 90  # an entry expires this long after its process last renewed it
 PRESENCE_LIST = 50  # names sent at most; the frame's count says how many are online
 OUTGOING_SIZE = 10_000  # events waiting for the layer before new ones are dropped (and logged)
@@ -118,7 +118,7 @@ class LocalSocket(Protocol):
 
     def deliver(self, event: dict) -> None: ...
 
-    def recheck(self) -> None: ...
+    def recheck(self, ended_session: str | None = None) -> None: ...
 
 
 class Hub:
@@ -199,7 +199,7 @@ class Hub:
             for local in self.sockets.values():
                 for socket in list(local):
                     if socket.user_id == event["recheck"]:
-                        socket.recheck()
+                        socket.recheck(event.get("ended_session"))
             return
         for socket in list(self.sockets.get(event.get("plg"), ())):
             socket.deliver(event)

@@ -148,7 +148,7 @@ def test_a_changed_school_function_rechecks_but_keeps_what_is_still_allowed(open
     session = session_of(lehrkraft_a)
     asked = []
     real = core_sockets._send_recheck
-    monkeypatch.setattr(core_sockets, "_send_recheck", lambda user_id: (asked.append(user_id), real(user_id)))
+    monkeypatch.setattr(core_sockets, "_send_recheck", lambda event: (asked.append(event["recheck"]), real(event)))
 
     def change_function():
         affiliation = Affiliation.objects.filter(user=lehrkraft_a).first()
@@ -167,7 +167,7 @@ def test_a_changed_school_function_rechecks_but_keeps_what_is_still_allowed(open
 def test_a_write_after_a_lost_signal_checks_the_session_and_stores_nothing(open_plg, topic, lehrkraft_a, monkeypatch):
     """The layer delivers at most once: if the "check again" call never came, the next write still checks."""
     session = session_of(lehrkraft_a)
-    monkeypatch.setattr(core_sockets, "_send_recheck", lambda user_id: None)  # the call is lost
+    monkeypatch.setattr(core_sockets, "_send_recheck", lambda event: None)  # the call is lost
     before = Message.objects.count()
 
     async def scenario():

@@ -276,20 +276,14 @@ class Reader:
 
     def read_until_synced(self, ws: ClientConnection) -> dict:
         """Take frames until a ``synced`` arrives; it is returned (after it was taken)."""
-        deadline = time.monotonic() + WAIT
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                frame = json.loads(ws.recv(timeout=left))
-            except TimeoutError:
-                break
-            except ConnectionClosed as closed:
-                raise ScaleOutError(f"{self.name}: the socket closed ({ws.close_code}) during a sync") from closed
+
+        def wanted(frame: dict) -> bool:
             self.take(frame)
-            if frame["type"] == "synced":
-                return frame
             if frame["type"] == "error":
                 raise ScaleOutError(f"{self.name}: error frame during a sync: {frame}")
-        raise ScaleOutError(f"{self.name}: no synced frame within {WAIT} s")
+            return frame["type"] == "synced"
+
+        return frame_where(ws, wanted, f"synced frame for {self.name}")
 
 
 @dataclass

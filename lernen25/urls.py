@@ -1,41 +1,13 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path, register_converter
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from lernen25 import health, mfa, views
-
-
-class SchoolNumberConverter:
-    """A Schulnummer: exactly six digits (anything else is no URL of ours: 404)."""
-
-    regex = r"[0-9]{6}"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value) -> str:
-        return str(value)
-
-
-class IdConverter:
-    """A primary key: at most 18 digits, so that no id overflows the database's 64-bit integer (404)."""
-
-    regex = r"[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(value)
-
-
-register_converter(SchoolNumberConverter, "schulnummer")
-register_converter(IdConverter, "id")
+from lernen25 import converters, health, mfa, views  # noqa: F401  (converters: registers id, schulnummer)
 
 # The feature apps' URLconfs (app, prefix), included when the app is installed: the core runs without
 # them (tests/settings_core.py). Named by string, so that the core imports no app.

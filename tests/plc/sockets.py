@@ -62,6 +62,13 @@ async def open_socket(plg_id: int, session: str) -> WebsocketCommunicator:
     return ws
 
 
+async def open_synced(plg_id: int, session: str) -> WebsocketCommunicator:
+    """A socket as the page opens it: connected, then ``sync`` (message events flow only after it)."""
+    ws = await open_socket(plg_id, session)
+    await sync(ws, 0)
+    return ws
+
+
 async def send(ws: WebsocketCommunicator, **frame) -> None:
     await ws.send_to(text_data=json.dumps(frame))
 

@@ -27,6 +27,7 @@ from tests.plc.sockets import (
     is_open,
     next_frame,
     open_socket,
+    open_synced,
     refused,
     run,
     send,
@@ -240,7 +241,10 @@ def test_positions_the_client_has_are_not_sent_again(open_plg, topic, lehrkraft_
     assert synced == {"type": "synced", "last_seq": 5, "complete": True}
 
 
-def test_a_message_delivered_live_before_the_sync_is_not_sent_again_by_it(open_plg, topic, lehrkraft_a, plg_leitung):
+@pytest.mark.parametrize("held", [False, True], ids=["new-to-the-client", "held-from-an-earlier-connection"])
+def test_message_events_wait_for_the_first_sync_and_come_once(open_plg, topic, lehrkraft_a, plg_leitung, held):
+    """Until the client says what it holds, a live message event waits: sent at once, it could repeat
+    what an earlier connection brought (a late broadcast); after the sync it comes once, or not at all."""
     first = topic.messages.get()
     session = session_of(lehrkraft_a)
 
@@ -249,15 +253,16 @@ def test_a_message_delivered_live_before_the_sync_is_not_sent_again_by_it(open_p
         try:
             await drain(ws)
             live = await sync_to_async(_post)(plg_leitung, topic, "live vor dem Abgleich")
-            frame = await next_frame(ws, "message")
-            caught_up, synced = await sync(ws, 0)  # the page was loaded before anything was written
-            return live, frame, caught_up, synced, await drain(ws)
+            before_sync = [f for f in await drain(ws) if f["type"] == "message"]
+            caught_up, synced = await sync(ws, 0, have=(live.seq,) if held else ())
+            return live, before_sync, caught_up, synced, await drain(ws)
         finally:
             await close_all(ws)
 
-    live, frame, caught_up, synced, afterwards = run(scenario)
-    assert (frame["id"], frame["seq"]) == (live.pk, 2)
-    assert [(m["id"], m["seq"]) for m in caught_up] == [(first.pk, 1)]
+    live, before_sync, caught_up, synced, afterwards = run(scenario)
+    assert before_sync == []
+    expected = [(first.pk, 1)] if held else [(first.pk, 1), (live.pk, 2)]
+    assert [(m["id"], m["seq"]) for m in caught_up] == expected
     assert synced == {"type": "synced", "last_seq": 2, "complete": True}
     assert [f for f in afterwards if f["type"] == "message"] == []
 
@@ -348,8 +353,8 @@ def test_post_reaches_every_connected_member_and_the_sender_gets_its_client_id(
     anna, lena = session_of(lehrkraft_a), session_of(plg_leitung)
 
     async def scenario():
-        a = await open_socket(open_plg.pk, anna)
-        b = await open_socket(open_plg.pk, lena)
+        a = await open_synced(open_plg.pk, anna)
+        b = await open_synced(open_plg.pk, lena)
         try:
             await send(a, type="post", topic=topic.pk, body="**Neu:** [Material](https://example.org)", client_id="c-1")
             return await next_frame(a, "message"), await next_frame(b, "message")
@@ -498,8 +503,8 @@ def test_edit_delete_hide_and_unhide_are_broadcast_each_with_the_next_position(
     anna, lena = session_of(lehrkraft_a), session_of(plg_leitung)
 
     async def scenario():
-        a = await open_socket(open_plg.pk, anna)
-        b = await open_socket(open_plg.pk, lena)
+        a = await open_synced(open_plg.pk, anna)
+        b = await open_synced(open_plg.pk, lena)
         seen = {}
         try:
             await send(a, type="edit", message=mine.pk, body="Mein _verbesserter_ Beitrag")
@@ -585,7 +590,7 @@ def test_smz_may_hide_in_any_plg(closed_plg, lehrkraft_a, smz):
     session = session_of(smz)
 
     async def scenario():
-        ws = await open_socket(closed_plg.pk, session)
+        ws = await open_synced(closed_plg.pk, session)
         try:
             await send(ws, type="hide", message=message.pk)
             return await next_frame(ws, "message")
@@ -745,7 +750,7 @@ def test_21st_post_within_the_window_is_rate_limited_and_the_connection_stays_op
     before = Message.objects.count()
 
     async def scenario():
-        ws = await open_socket(open_plg.pk, session)
+        ws = await open_synced(open_plg.pk, session)
         try:
             accepted = []
             for i in range(20):
@@ -778,7 +783,7 @@ def test_form_posts_and_socket_posts_share_one_budget(still_clock, open_plg, leh
     session = session_of(lehrkraft_a)
 
     async def scenario():
-        ws = await open_socket(open_plg.pk, session)
+        ws = await open_synced(open_plg.pk, session)
         try:
             accepted = []
             for i in range(10):

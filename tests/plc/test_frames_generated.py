@@ -38,7 +38,17 @@ from hypothesis import strategies as st
 from plc import consumers, frames
 from plc.frames import MAX_HAVE, MAX_ID
 from plc.models import DiscussionSequence, Message, ReadPosition, Topic
-from tests.plc.sockets import IN_MEMORY_LAYER, TIMEOUT, close_all, next_frame, open_socket, run, send, session_of
+from tests.plc.sockets import (
+    IN_MEMORY_LAYER,
+    TIMEOUT,
+    close_all,
+    next_frame,
+    open_socket,
+    open_synced,
+    run,
+    send,
+    session_of,
+)
 
 PARSER = settings(max_examples=300, deadline=None)
 OVER_THE_SOCKET = settings(
@@ -722,7 +732,7 @@ def test_named_regressions_over_the_socket_are_refused_and_nothing_is_stored(
     session = session_of(lehrkraft_a)
 
     async def scenario():
-        ws = await open_socket(open_plg.pk, session)
+        ws = await open_synced(open_plg.pk, session)
         try:
             answers = await answers_to(ws, payloads)
             unchanged = await sync_to_async(_discussion_rows)()

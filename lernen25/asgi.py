@@ -20,12 +20,17 @@ except ConfigError as exc:
 from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 
+from lernen25.bodylimit import BodyLimitMiddleware, limit_daphne_request_bodies
 from lernen25.origin import SameOriginValidator
 from lernen25.routing import websocket_urlpatterns
 
+# Request bodies over the limit are refused before they take memory: by daphne itself (which
+# otherwise reads a whole body and hands it over at once) and by the middleware (other servers).
+limit_daphne_request_bodies()
+
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": BodyLimitMiddleware(django_asgi_app),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -334,6 +334,11 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest request body, for the URLs that take uploads (lernen25/bodylimit.py; every other URL
+# gets 1 MiB): a PLG file (plc.services.material.MAX_FILE_BYTES, 20 MiB) plus 1 MiB for the
+# multipart envelope. Larger ones are refused with 413 before they are read (daphne held whole
+# bodies in memory). The reverse proxy's limit should match (docs/operations.md).
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 21 * 1024 * 1024, minimum=1024 * 1024)
 
 # --- Wagtail ---------------------------------------------------------------------------
 

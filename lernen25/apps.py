@@ -9,7 +9,7 @@ class Lernen25Config(AppConfig):
 
     def ready(self) -> None:
         # Registers the rules, the notification kinds and the signal receivers.
-        from lernen25 import notification_kinds, permissions, signal_handlers  # noqa: F401
+        from lernen25 import lookups, notification_kinds, permissions, signal_handlers  # noqa: F401
         from lernen25.exports import protect_wagtail_exports
 
         # Every CSV/XLSX export of the admin (ours and Wagtail's) neutralises formulas.

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lernen25.fields import DateField, DateTimeField
 from lernen25.models import Competence, GradeLevel, School, Subject
 from plc.models import PlgFile, PlgKind, PlgPage, PlgStatus, Visibility
 
@@ -124,8 +125,8 @@ class LinkForm(forms.Form):
 
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DateTimeInput())
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DateTimeInput())
+    starts_at = DateTimeField(label=_("Starts"), widget=DateTimeInput())
+    ends_at = DateTimeField(label=_("Ends"), widget=DateTimeInput())
     location = forms.CharField(label=_("Place"), max_length=200, required=False)
     video_url = forms.URLField(label=_("Video link"), max_length=500, required=False, assume_scheme="https")
     notes = forms.CharField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -166,8 +167,8 @@ class CreatePlgForm(forms.Form):
     subjects = forms.ModelMultipleChoiceField(
         label=_("Subjects"), queryset=Subject.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    start_date = forms.DateField(label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = DateField(label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = DateField(label=_("End"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_lead(self):
         person = self.cleaned_data["lead"]

@@ -6,10 +6,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 
 from lernen25.http import confirm_page, with_retry_after
-from lernen25.permissions import require
+from lernen25.permissions import allowed, require
 from plc import permissions
 from plc.models import PlgPage
 from plc.pages import render_plg
@@ -38,6 +39,19 @@ def plg_action(rule: str | None = None):
         return wrapper
 
     return decorate
+
+
+def plg_item(request, plg: PlgPage, queryset, **lookup):
+    """A thing inside the PLG (a member, request, invitation, meeting, file, link, topic, message).
+
+    Whoever may not see the PLG's content (``plc.view_content_plg``) gets the same 404 whether the
+    thing exists or not, before any rule about the thing is asked: a 403 for a real id and a 404 for
+    an invented one would tell an outsider who is a member and which meetings, files and messages
+    exist. Those who see the content see these things anyway.
+    """
+    if not allowed(request.user, "plc.view_content_plg", plg):
+        raise Http404
+    return get_object_or_404(queryset, plg=plg, **lookup)
 
 
 def done(request, plg: PlgPage, message: str, anchor: str = ""):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,15 +19,15 @@ from lernen25.permissions import allowed, require
 from plc import permissions, selectors, services
 from plc.forms import MessageForm, TopicForm
 from plc.models import Message, Topic
-from plc.views._common import form_error, plg_action, refused_in_form
+from plc.views._common import form_error, plg_action, plg_item, refused_in_form
 
 
-def _topic(plg, topic_id) -> Topic:
-    return get_object_or_404(Topic.objects.select_related("plg"), pk=topic_id, plg=plg)
+def _topic(request, plg, topic_id) -> Topic:
+    return plg_item(request, plg, Topic.objects.select_related("plg"), pk=topic_id)
 
 
-def _message(plg, message_id) -> Message:
-    return get_object_or_404(Message.objects.select_related("topic", "plg"), pk=message_id, plg=plg)
+def _message(request, plg, message_id) -> Message:
+    return plg_item(request, plg, Message.objects.select_related("topic", "plg"), pk=message_id)
 
 
 def _in_topic(message: Message) -> str:
@@ -37,7 +37,7 @@ def _in_topic(message: Message) -> str:
 @plg_action("plc.read_discussion")
 def topic_view(request, plg, topic_id):
     """A topic: the last messages (``?vor=<id>`` pages back), and the form; POST posts a message."""
-    topic = _topic(plg, topic_id)
+    topic = _topic(request, plg, topic_id)
     form = MessageForm(request.POST or None)
     status, refused = 200, None
     if request.method == "POST":
@@ -101,7 +101,7 @@ def create_topic_view(request, plg):
 
 @plg_action()
 def edit_message_view(request, plg, message_id):
-    message = _message(plg, message_id)
+    message = _message(request, plg, message_id)
     require(request.user, "plc.edit_message", message)
     form = MessageForm(request.POST or None, initial={"body": message.body})
     status, refused = 200, None
@@ -122,7 +122,7 @@ def edit_message_view(request, plg, message_id):
 
 @plg_action()
 def delete_message_view(request, plg, message_id):
-    message = _message(plg, message_id)
+    message = _message(request, plg, message_id)
     require(request.user, "plc.delete_message", message)
     if request.method != "POST":
         return confirm_page(
@@ -141,7 +141,7 @@ def delete_message_view(request, plg, message_id):
 @require_POST
 @plg_action()
 def hide_message_view(request, plg, message_id):
-    message = _message(plg, message_id)
+    message = _message(request, plg, message_id)
     hidden = request.POST.get("hidden") == "1"
     services.set_hidden(actor=request.user, message=message, hidden=hidden)
     messages.success(request, _("The message is hidden.") if hidden else _("The message is shown again."))
@@ -151,7 +151,7 @@ def hide_message_view(request, plg, message_id):
 @require_POST
 @plg_action("plc.set_topic_flags")
 def topic_flags_view(request, plg, topic_id):
-    topic = _topic(plg, topic_id)
+    topic = _topic(request, plg, topic_id)
     flags = {}
     if "pinned" in request.POST:
         flags["pinned"] = request.POST["pinned"] == "1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,7 +10,7 @@ from lernen25.permissions import require
 from plc import services
 from plc.forms import LinkForm, UploadForm
 from plc.models import PlgFile, PlgLink
-from plc.views._common import confirmed, done, form_error, plg_action, refused_in_form
+from plc.views._common import confirmed, done, form_error, plg_action, plg_item, refused_in_form
 
 
 @require_POST
@@ -31,7 +30,7 @@ def upload_view(request, plg):
 
 @plg_action()
 def delete_file_view(request, plg, file_id):
-    plg_file = get_object_or_404(PlgFile.objects.select_related("document", "plg"), pk=file_id, plg=plg)
+    plg_file = plg_item(request, plg, PlgFile.objects.select_related("document", "plg"), pk=file_id)
     require(request.user, "plc.delete_file", plg_file)
     return confirmed(
         request,
@@ -60,7 +59,7 @@ def add_link_view(request, plg):
 
 @plg_action()
 def delete_link_view(request, plg, link_id):
-    link = get_object_or_404(PlgLink.objects.select_related("plg"), pk=link_id, plg=plg)
+    link = plg_item(request, plg, PlgLink.objects.select_related("plg"), pk=link_id)
     require(request.user, "plc.delete_link", link)
     return confirmed(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +14,7 @@ from plc import calendar, permissions, selectors, services
 from plc.forms import MeetingForm, ResultForm
 from plc.models import Meeting
 from plc.pages import PAGE_SIZE
-from plc.views._common import confirmed, done, form_error, plg_action, refused_in_form
+from plc.views._common import confirmed, done, form_error, plg_action, plg_item, refused_in_form
 
 
 @require_POST
@@ -32,7 +32,7 @@ def add_meeting_view(request, plg):
 
 @plg_action("plc.cancel_meeting")
 def cancel_meeting_view(request, plg, meeting_id):
-    meeting = get_object_or_404(Meeting, pk=meeting_id, plg=plg)
+    meeting = plg_item(request, plg, Meeting.objects.all(), pk=meeting_id)
     return confirmed(
         request,
         plg,

@@ -13,8 +13,8 @@ from lernen25.errors import Refused
 from lernen25.http import confirm_page
 from plc import selectors, services
 from plc.forms import DeclineForm, InviteForm, JoinRequestForm, LeadForm
-from plc.models import Invitation, JoinRequest
-from plc.views._common import confirmed, done, form_error, plg_action, refused_in_form
+from plc.models import Invitation, JoinRequest, Membership
+from plc.views._common import confirmed, done, form_error, plg_action, plg_item, refused_in_form
 
 User = get_user_model()
 
@@ -50,7 +50,7 @@ def withdraw_view(request, plg, request_id):
 @require_POST
 @plg_action("plc.decide_request")
 def decide_view(request, plg, request_id):
-    join_request = get_object_or_404(JoinRequest, pk=request_id, plg=plg)
+    join_request = plg_item(request, plg, JoinRequest.objects.all(), pk=request_id)
     if request.POST.get("decision") == "accept":
         services.decide_request(actor=request.user, join_request=join_request, accept=True)
         return done(request, plg, _("The request was accepted."), "anfragen")
@@ -80,7 +80,7 @@ def invite_view(request, plg):
 @require_POST
 @plg_action("plc.revoke_invitation")
 def revoke_invitation_view(request, plg, invitation_id):
-    invitation = get_object_or_404(Invitation, pk=invitation_id, plg=plg)
+    invitation = plg_item(request, plg, Invitation.objects.all(), pk=invitation_id)
     services.revoke_invitation(actor=request.user, invitation=invitation)
     return done(request, plg, _("The invitation was revoked."), "mitglieder")
 
@@ -122,7 +122,7 @@ def leave_view(request, plg):
 
 @plg_action("plc.remove_member")
 def remove_member_view(request, plg, user_id):
-    member = get_object_or_404(User, pk=user_id, plg_memberships__plg=plg)
+    member = plg_item(request, plg, Membership.objects.select_related("user"), user_id=user_id).user
     return confirmed(
         request,
         plg,
@@ -138,7 +138,7 @@ def remove_member_view(request, plg, user_id):
 @require_POST
 @plg_action()
 def promote_view(request, plg, user_id):
-    member = get_object_or_404(User, pk=user_id, plg_memberships__plg=plg)
+    member = plg_item(request, plg, Membership.objects.select_related("user"), user_id=user_id).user
     services.promote_to_lead(actor=request.user, plg=plg, user=member)
     return done(request, plg, _("%(name)s now leads this PLC.") % {"name": member.display_name}, "mitglieder")
 

@@ -5,6 +5,12 @@
 sign-in page carried a ``next``: that page would refuse them anyway. ``MFAAdapter``
 (``MFA_ADAPTER``) keeps anyone who ``requires_mfa`` from deactivating their authenticator app;
 allauth's deactivation form shows the refusal as a form error (no 500, nothing deleted).
+
+``AccountAdapter`` also throttles failed passwords (``lernen25.signin_throttle``): per account and
+known device or IP address, with growing pauses, instead of allauth's ``login_failed`` limit, which a
+stranger could use to lock the owner out. ``pre_authenticate`` refuses a paused attempt with 429
+(``Refused``, answered by ``lernen25.http.RefusedMiddleware``), the failure and the success are
+counted after the check, and a completed sign-in marks the device as known for the account.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from django.contrib import messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lernen25 import signin_throttle
 from lernen25.mfa import setup_url
 from lernen25.roles import mfa_pending, requires_mfa
 
@@ -41,7 +48,32 @@ class AccountAdapter(DefaultAccountAdapter):
     def post_login(self, request, user, *, redirect_url, **kwargs):
         # An explicit ``next`` would skip get_login_redirect_url; the set-up comes first.
         redirect_url = self._setup_redirect(request, user) or redirect_url
-        return super().post_login(request, user, redirect_url=redirect_url, **kwargs)
+        response = super().post_login(request, user, redirect_url=redirect_url, **kwargs)
+        if response is not None:  # signed in, second factor included: this device is known now
+            signin_throttle.remember_device(request, response, user)
+        return response
+
+    # Failed passwords: lernen25.signin_throttle instead of allauth's ``login_failed`` limit.
+
+    def pre_authenticate(self, request, **credentials):
+        self._login_failed_rl_usage = None  # allauth's count stays off (it would lock out the owner)
+        self._signin_attempt = signin_throttle.begin(request, credentials)  # Refused (429) when paused
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            signin_throttle.succeeded(getattr(self, "_signin_attempt", None))
+        return user
+
+    def authentication_failed(self, request, **credentials):
+        super().authentication_failed(request, **credentials)
+        signin_throttle.failed(getattr(self, "_signin_attempt", None))
+
+    def _delete_login_attempts_cached_email(self, request, **credentials):
+        # allauth calls this for each of the account's addresses after a password reset.
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        if request is not None and credentials.get("email"):
+            signin_throttle.forget(request, credentials["email"])
 
 
 class MFAAdapter(DefaultMFAAdapter):

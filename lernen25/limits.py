@@ -14,7 +14,9 @@ uses at its very end), and only the limit for the usual burst. The counters live
 cache: shared by all processes with Redis, per process with the embedded local-memory cache. A
 refused attempt is not counted, so whoever waits the ``retry_after`` it was told gets through.
 
-Allauth's own limits (sign-in, sign-up) stay in ``ACCOUNT_RATE_LIMITS``; they are per IP and key.
+Wrong passwords are throttled by ``lernen25.signin_throttle`` (per account and device or address,
+with growing pauses, which needs counts that can be taken back); allauth's remaining limits (sign-up,
+password reset, second-factor codes, a sign-in flood guard) stay in ``ACCOUNT_RATE_LIMITS``.
 """
 
 from __future__ import annotations

@@ -247,8 +247,13 @@ ACCOUNT_SIGNUP_FORM_CLASS = "lernen25.forms.SignupProfileForm"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Rate limits live in the cache: per process with locmem, shared with REDIS_URL set.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Every sign-in POST from one address: a flood guard only. A school's staff, or the city's school
+    # network, reach the site from one address; wrong passwords are throttled by lernen25.signin_throttle.
+    "login": "1000/m/ip",
+    # Wrong passwords are not counted here: lernen25.signin_throttle (the account adapter) counts them per
+    # account and known device or address, so a stranger cannot lock the owner out. allauth.mfa still uses
+    # this rate for wrong second-factor codes, per account (key): only someone with the password gets there.
+    "login_failed": "5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",

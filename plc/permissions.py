@@ -20,6 +20,7 @@ from __future__ import annotations
 import rules
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Collection
 
 from lernen25.errors import RefusalKind
 from lernen25.permissions import allowed, rule
@@ -183,6 +184,15 @@ def plgs_hidden_from(user) -> QuerySet[PlgPage]:
     """PLGs, drafts included, that ``user`` may not know of: hidden in the admin's choosers and API too."""
     sight = _sight(user)
     return PlgPage.objects.none() if sight is None else PlgPage.objects.exclude(sight)
+
+
+def collections_hidden_from(user) -> QuerySet[Collection]:
+    """The document collections of the PLGs in ``plgs_hidden_from(user)``.
+
+    A PLG's collection is named after the PLG ("PLG: <title>"), so the admin's collection filters
+    and upload forms leave these out like the PLG itself.
+    """
+    return Collection.objects.filter(pk__in=plgs_hidden_from(user).exclude(collection=None).values("collection"))
 
 
 def documents_visible_to(user, documents: QuerySet) -> QuerySet:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from lernen25 import converters  # noqa: F401  (registers <id:>: at most 18 digits, else 404)
+from plc import admin_views
 from plc.views import curation, discussion, material, meetings, membership
 
 app_name = "plc"
@@ -58,4 +59,20 @@ urlpatterns = [
     path("plg-vorschlaege/", curation.proposals_view, name="proposals"),
     path("plg-vorschlaege/<id:proposal_id>/entscheiden/", curation.decide_proposal_view, name="decide_proposal"),
     path("plg-ergebnisse/", meetings.results_view, name="results"),
+    # Shadow routes: Wagtail admin views no hook reaches, at Wagtail's paths (matched before
+    # ``admin/``), narrowed to what the person may know of (``plc.admin_views``). Wagtail's URL
+    # names keep their paths, so ``reverse()`` leads here.
+    path("admin/choose-page/chosen-multiple/", admin_views.chosen_multiple_view, name="admin_chosen_multiple"),
+    path("admin/reports/site-history/", admin_views.site_history_view, name="admin_site_history"),
+    path(
+        "admin/reports/site-history/results/",
+        admin_views.site_history_results_view,
+        name="admin_site_history_results",
+    ),
+    path("admin/reports/page-types-usage/", admin_views.page_types_usage_view, name="admin_page_types_usage"),
+    path(
+        "admin/reports/page-types-usage/results/",
+        admin_views.page_types_usage_results_view,
+        name="admin_page_types_usage_results",
+    ),
 ]

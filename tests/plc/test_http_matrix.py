@@ -332,6 +332,13 @@ GLOBAL = [
     ("create", "get", {}, "302 403 403 403 200 200"),
     ("proposals", "get", {}, "302 200 200 200 200 200"),
     ("results", "get", {}, "302 200 200 200 200 200"),
+    # Wagtail admin views at Wagtail's paths, narrowed to what the person may know of
+    # (``plc.admin_views``; what they leave out: tests/plc/test_admin_hides_closed_plgs.py).
+    ("admin_chosen_multiple", "get", {}, "302 403 403 403 200 200"),
+    ("admin_site_history", "get", {}, "302 403 403 403 200 200"),
+    ("admin_site_history_results", "get", {}, "302 403 403 403 200 200"),
+    ("admin_page_types_usage", "get", {}, "302 403 403 403 200 200"),
+    ("admin_page_types_usage_results", "get", {}, "302 403 403 403 200 200"),
 ]
 COVERED_ELSEWHERE = {
     # Its outcome depends on an invitation of the asking person: tests/plc/test_views.py.

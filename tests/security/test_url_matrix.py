@@ -712,6 +712,36 @@ ADMIN_CLOSED = [
         secret=lambda s: s.plg.url,
         note="page chooser search",
     ),
+    # Wagtail's views that no hook reaches, routed by ``plc.urls`` at Wagtail's paths to narrowed
+    # subclasses (``plc.admin_views``); tests/plc/test_admin_hides_closed_plgs.py has the details.
+    Row(
+        "plc:admin_chosen_multiple",
+        {"closed": "302>login 403*6 200 200! 200! 200"},
+        path=lambda s: f"/admin/choose-page/chosen-multiple/?id={s.plg.pk}",
+        secret=lambda s: s.plg.url,
+    ),
+    Row(
+        "plc:admin_site_history",
+        {"closed": "302>login 403*6 200 200! 200! 200"},
+        path="/admin/reports/site-history/",
+        secret=lambda s: s.plg.title,
+    ),
+    Row(
+        "plc:admin_site_history_results",
+        {"closed": "302>login 403*6 200 200! 200! 200"},
+        path="/admin/reports/site-history/results/",
+        secret=lambda s: s.plg.title,
+    ),
+    Row(
+        "plc:admin_page_types_usage",
+        {"closed": "302>login 403*6 200 302>admin 302>admin 200"},  # only with page permissions
+        path="/admin/reports/page-types-usage/",
+    ),
+    Row(
+        "plc:admin_page_types_usage_results",
+        {"closed": "302>login 403*6 200 302>admin 302>admin 200"},  # only with page permissions
+        path="/admin/reports/page-types-usage/results/",
+    ),
 ]
 
 PAGES = [

@@ -1,9 +1,11 @@
 """Error pages in the site's layout and language. 500 renders without context processors."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from lernen25 import registry
 from lernen25.mfa import setup_url
 from lernen25.roles import mfa_pending
 
@@ -21,7 +23,22 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
+    """The 404 page; for a guest inside a sign-in area the sign-in, as for the pages that exist there.
+
+    Otherwise a guest could tell a closed PLG's or a file's URL (sign in first) from an invented one (404).
+    """
+    user = getattr(request, "user", None)
+    if user is not None and not user.is_authenticated and _in_sign_in_area(request.path):
+        return redirect_to_login(request.get_full_path())
     return render(request, "errors/404.html", status=404)
+
+
+def _in_sign_in_area(path: str) -> bool:
+    for area in registry.sign_in_areas:
+        prefix = area.prefix()
+        if prefix and path.startswith(prefix):
+            return True
+    return False
 
 
 def server_error(request):

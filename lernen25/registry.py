@@ -199,8 +199,22 @@ class SearchSource:
     items: Callable[[], Iterable]
 
 
+@dataclass(frozen=True)
+class SignInArea:
+    """A part of the site only for signed-in people: a guest is sent to sign in for *every* URL in it.
+
+    Pages there send guests to sign in; without this, a URL that does not exist would answer 404 and
+    tell a guest which closed PLGs and files do exist (``lernen25.errorviews.page_not_found``).
+    ``prefix()`` returns the path prefix (or None while the area has no page yet).
+    """
+
+    name: str
+    prefix: Callable[[], str | None]
+
+
 home_panels = PanelRegistry("home page panel")
 notification_panels = PanelRegistry("notifications page panel")
 navigation = NavigationRegistry("navigation entry")
 demo_seeders: Registry[DemoSeeder] = Registry("demo seeder")
 search_sources: Registry[SearchSource] = Registry("search source")
+sign_in_areas: Registry[SignInArea] = Registry("sign-in area")

@@ -20,4 +20,6 @@ class PlcConfig(AppConfig):
             registry.navigation.register(entry)
         for source in search.SEARCH_SOURCES:
             registry.search_sources.register(source)
+        for area in panels.SIGN_IN_AREAS:
+            registry.sign_in_areas.register(area)
         registry.demo_seeders.register(registry.DemoSeeder("plc", demo.seed))

@@ -7,9 +7,10 @@ the panel has nothing to say.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from lernen25.registry import NavigationEntry, Panel
+from lernen25.registry import NavigationEntry, Panel, SignInArea
 from plc import selectors
 
 HOME_LIMIT = 8  # PLGs listed under "My PLCs"
@@ -62,3 +63,24 @@ NAVIGATION = (
     NavigationEntry("plc.directory", _("PLCs"), "/plg/", order=20, current_prefix="/plg"),
     NavigationEntry("plc.results", _("Results"), "plc:results", order=30),
 )
+
+
+# --- Areas for signed-in people only (lernen25.errorviews: guests get the sign-in for every URL there) --
+
+
+def _directory_prefix() -> str | None:
+    from plc.models import PlgIndexPage
+
+    directory = PlgIndexPage.objects.live().first()
+    return directory.url if directory is not None else None
+
+
+def _documents_prefix() -> str:
+    # Every document is served to signed-in people only (wagtail_hooks.check_document_permission).
+    return reverse("wagtaildocs_serve", args=(1, "x")).removesuffix("1/x")
+
+
+SIGN_IN_AREAS = [
+    SignInArea("plc.directory", _directory_prefix),
+    SignInArea("plc.documents", _documents_prefix),
+]

@@ -94,3 +94,28 @@ def test_an_outsider_gets_the_same_answer_for_what_exists_and_what_does_not(
     assert answers[0][0] == answers[1][0], f"{existing}: {answers[0][0]} but {nowhere}: {answers[1][0]}"
     assert answers[0][0] in (302, 403, 404, 405), answers[0][0]
     assert answers[0][1] == answers[1][1], f"{existing} and {nowhere} answer differently"
+
+
+def test_a_guest_cannot_tell_a_closed_plg_or_a_file_from_an_invented_url(client, closed_plg, lehrkraft_a):
+    """Every URL in the PLG directory and under the documents sends a guest to sign in, real or not."""
+    document = Document.objects.create(title="Geheim.pdf", file=ContentFile(b"%PDF-1.4", name="geheim.pdf"))
+    PlgFile.objects.create(plg=closed_plg, document=document, added_by=lehrkraft_a)
+    for real, invented in (
+        (closed_plg.url, closed_plg.url.rstrip("/") + "-gibt-es-nicht/"),
+        (document.url, f"/dokumente/{NOWHERE}/geheim.pdf"),
+    ):
+        answers = [client.get(url) for url in (real, invented)]
+        assert [a.status_code for a in answers] == [302, 302], (real, invented)
+        for answer, url in zip(answers, (real, invented), strict=True):
+            assert answer["Location"] == f"/accounts/login/?next={quote(url, safe='/')}"
+
+
+def test_signed_in_people_still_get_the_404_page_for_invented_urls(client, closed_plg, lehrkraft_b):
+    client.force_login(lehrkraft_b)
+    assert client.get(closed_plg.url).status_code == 404  # closed: hidden from the outsider
+    assert client.get(closed_plg.url.rstrip("/") + "-gibt-es-nicht/").status_code == 404
+    assert client.get("/gibt-es-nicht/").status_code == 404
+
+
+def test_a_guest_gets_the_404_page_outside_the_sign_in_areas(client, db):
+    assert client.get("/gibt-es-nicht/").status_code == 404

@@ -78,7 +78,7 @@ class SchoolViewSet(ModelViewSet):
         except Refused as refusal:  # Wagtail's admin answers a refusal with a redirect and its message
             raise PermissionDenied(refusal.message) from None
         functions = grantable_functions(request.user, school)
-        form = GrantFunctionForm(request.POST or None, functions=functions)
+        form = GrantFunctionForm(request.POST if request.method == "POST" else None, functions=functions)
         if request.method == "POST" and form.is_valid():
             from django.contrib.auth import get_user_model
 

@@ -64,7 +64,7 @@ def _paragraphs(text: str) -> str:
 @requires("plc.create")
 def create_plg_view(request):
     """The SMZ creates a PLG with its first lead."""
-    form = CreatePlgForm(request.POST or None)
+    form = CreatePlgForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -97,7 +97,7 @@ def proposals_view(request):
     """Teachers propose PLGs and see their proposals; the SMZ decides on the pending ones."""
     curator = allowed(request.user, "plc.decide_proposal")
     can_propose = allowed(request.user, "plc.propose_plg")
-    form = ProposalForm(request.POST or None)
+    form = ProposalForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -38,7 +38,7 @@ def _in_topic(message: Message) -> str:
 def topic_view(request, plg, topic_id):
     """A topic: the last messages (``?vor=<id>`` pages back), and the form; POST posts a message."""
     topic = _topic(request, plg, topic_id)
-    form = MessageForm(request.POST or None)
+    form = MessageForm(request.POST if request.method == "POST" else None)
     status, refused = 200, None
     if request.method == "POST":
         if form.is_valid():
@@ -103,7 +103,7 @@ def create_topic_view(request, plg):
 def edit_message_view(request, plg, message_id):
     message = _message(request, plg, message_id)
     require(request.user, "plc.edit_message", message)
-    form = MessageForm(request.POST or None, initial={"body": message.body})
+    form = MessageForm(request.POST if request.method == "POST" else None, initial={"body": message.body})
     status, refused = 200, None
     if request.method == "POST":
         if form.is_valid():

@@ -142,3 +142,19 @@ def test_server_errors_keep_their_traceback():
     record.status_code = 500
     assert ExpectedRefusalsAsOneLine().filter(record)
     assert record.exc_info is not None
+
+
+@pytest.mark.parametrize("form", ["topic", "proposals", "create"])
+def test_an_empty_post_shows_what_is_missing(client, lehrkraft_a, smz, open_plg, topic, form):
+    """An empty POST is a submitted form with every field missing, not a page view (found by generated posts)."""
+    client.force_login(smz if form == "create" else lehrkraft_a)
+    url = {
+        "topic": reverse("plc:topic", kwargs={"pk": open_plg.pk, "topic_id": topic.pk}),
+        "proposals": reverse("plc:proposals"),
+        "create": reverse("plc:create"),
+    }[form]
+    before = Message.objects.count()
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "kern-error" in response.content.decode()
+    assert Message.objects.count() == before

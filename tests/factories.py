@@ -87,6 +87,23 @@ def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // TOTP_PERIOD))
 
 
+def fresh_totp_code(secret: str = TEST_TOTP_SECRET, *, margin: float = 5.0) -> str:
+    """``totp_code``, but never one about to expire: a browser test needs a few seconds to send it.
+
+    allauth accepts only the current period's code; one computed at second 29.9 of a period and
+    checked at 30.1 is refused (a flaky test, seen once in CI). Waits for the next period if fewer
+    than ``margin`` seconds are left.
+    """
+    import time
+
+    from allauth.mfa.app_settings import TOTP_PERIOD
+
+    left = TOTP_PERIOD - time.time() % TOTP_PERIOD
+    if left < margin:
+        time.sleep(left + 0.05)
+    return totp_code(secret)
+
+
 def with_function(user, school, function, *, granted_by=None):
     """Record a school function as a grant would (without notifications)."""
     from lernen25.models import Affiliation, AffiliationSource

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import BROWSER_DIR, SIGN_IN, _manage, _server_env
 from tests.browser.seed_mfa_sign_in import NICO, PASSWORD, SINA, SINA_SECRET
-from tests.factories import totp_code
+from tests.factories import fresh_totp_code as totp_code
 
 REQUIRED = "Zwei-Faktor-Anmeldung erforderlich"
 SET_UP = "Zwei-Faktor-Anmeldung einrichten"

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import BROWSER_DIR, SIGN_IN, _manage, _server_env
 from tests.browser.seed_school_people import JONAS, PASSWORD, PETRA, PETRA_SECRET
-from tests.factories import totp_code
+from tests.factories import fresh_totp_code as totp_code
 
 
 @pytest.fixture(scope="module")

@@ -193,6 +193,30 @@ def _migrate(env: dict[str, str], database: Path) -> None:
         partial.replace(cached)
 
 
+def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    """daphne serving ``lernen25.asgi:application`` on the loopback ``port``, its output into ``log``."""
+    with log.open("wb") as log_file:
+        return subprocess.Popen(
+            [str(BIN_DIR / "daphne"), "-b", "127.0.0.1", "-p", str(port), "lernen25.asgi:application"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Terminate, and kill what does not end within 10 s."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
@@ -222,14 +246,7 @@ def live_server_info() -> Iterator[LiveServer]:
         _migrate(env, tmp / "browser.sqlite3")
         # daphne loads Django while roles and personas are written; it reads the database only
         # when the first request comes, and /healthz is asked only after the seeding.
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                [str(BIN_DIR / "daphne"), "-b", "127.0.0.1", "-p", str(port), "lernen25.asgi:application"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+        process = start_daphne(env, port, log)
         _manage(env, "setup_roles")
         seed_env = {**env, "BROWSER_PERSONAS": json.dumps([vars(p) for p in PERSONAS.values()])}
         _manage(seed_env, "shell", "-c", (BROWSER_DIR / "seed_personas.py").read_text(encoding="utf-8"))
@@ -239,13 +256,7 @@ def live_server_info() -> Iterator[LiveServer]:
         _wait_until_healthy(f"{base_url}/healthz", process, log)
         yield LiveServer(base_url=base_url, mail_dir=tmp / "mail", personas=dict(PERSONAS))
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -473,7 +472,14 @@ def _chunked(total: int, piece: int = MIB) -> Iterator[bytes]:
 @pytest.fixture(scope="module")
 def daphne_process():
     """daphne serving lernen25.asgi:application on a free port, set up like the browser tests' server."""
-    from tests.browser.conftest import BIN_DIR, PROJECT_ROOT, _free_port, _migrate, _server_env, _wait_until_healthy
+    from tests.browser.conftest import (
+        _free_port,
+        _migrate,
+        _server_env,
+        _wait_until_healthy,
+        start_daphne,
+        stop_process,
+    )
 
     tmp = Path(tempfile.mkdtemp(prefix="lernen25-body-limit-"))
     (tmp / "static").mkdir()
@@ -483,24 +489,11 @@ def daphne_process():
     process = None
     try:
         _migrate(env, tmp / "browser.sqlite3")
-        with log.open("wb") as log_file:
-            process = subprocess.Popen(
-                [str(BIN_DIR / "daphne"), "-b", "127.0.0.1", "-p", str(port), "lernen25.asgi:application"],
-                cwd=PROJECT_ROOT,
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-            )
+        process = start_daphne(env, port, log)
         _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
         yield SimpleNamespace(port=port, pid=process.pid, log=log)
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop_process(process)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

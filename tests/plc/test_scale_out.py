@@ -53,7 +53,6 @@ from django.urls import reverse
 from websockets.sync.client import ClientConnection
 
 from tests.browser.conftest import (
-    BIN_DIR,
     PROJECT_ROOT,
     _free_port,
     _manage,
@@ -61,6 +60,8 @@ from tests.browser.conftest import (
     _schema_key,
     _server_env,
     _wait_until_healthy,
+    start_daphne,
+    stop_process,
 )
 from tests.plc.scale_out_client import (
     WAIT,
@@ -389,15 +390,6 @@ def _postgres_database(env: dict[str, str]) -> Iterator[str]:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def _running_cluster(name: str, redis_url: str) -> Iterator[Cluster]:
     backend = name
@@ -424,7 +416,7 @@ def _running_cluster(name: str, redis_url: str) -> Iterator[Cluster]:
             env["DATABASE_URL"] = cleanup.enter_context(_postgres_database(env))
         else:
             _migrate(env, tmp / "browser.sqlite3")
-        cleanup.callback(lambda: [_stop(process) for process in processes])
+        cleanup.callback(lambda: [stop_process(process) for process in processes])
         seed = json.loads(
             Cluster(name, backend, ("", ""), env, {}).shell(_script(SEED, PASSWORD=OLD_PASSWORD), "SEED ")
         )
@@ -432,16 +424,7 @@ def _running_cluster(name: str, redis_url: str) -> Iterator[Cluster]:
         for port in ports:
             log = tmp / f"daphne-{port}.log"
             logs.append(log)
-            with log.open("wb") as log_file:
-                processes.append(
-                    subprocess.Popen(
-                        [str(BIN_DIR / "daphne"), "-b", "127.0.0.1", "-p", str(port), "lernen25.asgi:application"],
-                        cwd=PROJECT_ROOT,
-                        env={**env, "SITE_URL": f"http://127.0.0.1:{port}"},
-                        stdout=log_file,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
+            processes.append(start_daphne({**env, "SITE_URL": f"http://127.0.0.1:{port}"}, port, log))
         for port, process, log in zip(ports, processes, logs, strict=True):
             _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
         urls = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}")
@@ -730,7 +713,7 @@ def test_a_live_event_arriving_before_the_sync_of_a_new_connection_is_not_sent_t
             reader.read_until_synced(second)
     finally:
         if writer.poll() is None:
-            _stop(writer)
+            stop_process(writer)
     assert not reader.errors, reader.errors
     assert reader.duplicates() == {}, f"positions sent twice: {reader.duplicates()}"
 
@@ -877,7 +860,7 @@ def test_every_position_arrives_once_over_repeated_reconnects_with_out_of_order_
     finally:
         done.set()
         if slow_writer.poll() is None:
-            _stop(slow_writer)
+            stop_process(slow_writer)
     assert slow_writer.returncode == 0, f"the slow writer failed:\n{slow_err[-3000:]}"
     for thread in followers:
         thread.join(timeout=60)

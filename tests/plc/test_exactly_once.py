@@ -179,6 +179,7 @@ def test_a_reader_that_stays_connected_gets_each_change_live_once(open_plg, topi
 
     run(scenario)
     _assert_exactly_once(reader, open_plg)
+    assert len(reader.on_the_wire) >= 30  # every write arrived, each position once (checked above)
 
 
 @pytest.mark.skipif(

@@ -17,8 +17,7 @@ with admin access. Every view that lists or shows pages or documents is requeste
 
 Three views no hook or policy of Wagtail 8 reaches (the page chooser's "chosen" step, the site
 history, the page types usage report) are narrowed subclasses in ``plc.admin_views``, routed by
-``plc.urls`` at Wagtail's paths. A row marked ``xfail`` (strict) would be a known leak; see the
-reason on it. Fixing one fails its row until the mark goes.
+``plc.urls`` at Wagtail's paths.
 
 ``plgs_hidden_from`` and ``collections_hidden_from``, the querysets the admin filters on, agree
 with the rule for every persona (as ``test_visibility_agrees.py`` checks the site's querysets).
@@ -152,7 +151,6 @@ class View:
     insider_status: int = 200
     editor_sees: Callable[[World], str] | None = None  # the open counterpart the editor finds
     prepare: Callable[[World], None] | None = None
-    xfail: str | None = None
 
 
 def _open_title(w):
@@ -368,12 +366,7 @@ VIEWS = [
 
 
 def _params():
-    return [
-        pytest.param(
-            view, id=view.name, marks=[pytest.mark.xfail(strict=True, reason=view.xfail)] if view.xfail else []
-        )
-        for view in VIEWS
-    ]
+    return [pytest.param(view, id=view.name) for view in VIEWS]
 
 
 def _get(client: Client, user, path: str):

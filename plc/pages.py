@@ -84,6 +84,9 @@ def plg_context(request, plg: PlgPage, *, error: str | None = None, **bound_form
         "detail": detail,
         "membership": next((m for m in detail.members or detail.leads if m.user_id == user.pk), None),
         "error": error,
+        # The summary at the top of the page: the posted form's errors are visible even when the form
+        # itself is not shown any more (a request already pending, a state changed meanwhile).
+        "invalid_form": next((form for form in bound_forms.values() if form.errors), None),
         **forms,
     }
 

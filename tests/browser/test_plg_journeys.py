@@ -103,7 +103,10 @@ def test_member_shares_a_file_and_a_wrong_type_is_refused(page: Page, audit_page
     wrong.write_bytes(b"MZ\x90\x00")
     upload.get_by_label("Datei", exact=True).set_input_files(wrong)
     upload.get_by_role("button", name="Datei hochladen").click()
-    expect(page.get_by_text(re.compile("Dateien vom Typ „exe“ können nicht geteilt werden"))).to_be_visible()
+    refused = re.compile("Dateien vom Typ „exe“ können nicht geteilt werden")
+    # The summary at the top says it, and the form says it again where the eye is.
+    expect(page.locator("#form-errors").get_by_text(refused)).to_be_visible()
+    expect(page.get_by_role("region", name="Material").get_by_role("alert")).to_have_text(refused)
     page.l25_errors.clear()  # the browser logs the refusal's 400, which is exactly what should happen
 
     plan = tmp_path / "unterrichtsplan.pdf"

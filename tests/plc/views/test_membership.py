@@ -38,3 +38,20 @@ def test_other_people_cannot_answer_an_invitation(client, request_plg, plg_leitu
 
     assert client.post(f"/einladungen/{invitation.pk}/annehmen/").status_code == 404
     assert not Membership.objects.filter(plg=request_plg, user=medienbeauftragte_a).exists()
+
+
+def test_a_second_request_shows_why_at_the_top_even_without_the_form(client, request_plg, lehrkraft_b):
+    # With a request pending the page no longer shows the request form; what went wrong must still show.
+    services.request_membership(actor=lehrkraft_b, plg=request_plg, message="Bitte")
+    client.force_login(lehrkraft_b)
+
+    too_long = client.post(f"/plg-raum/{request_plg.pk}/anfragen/", {"message": "a" * 1001})
+    again = client.post(f"/plg-raum/{request_plg.pk}/anfragen/", {"message": "Noch einmal"})
+
+    assert too_long.status_code == 400
+    summary = too_long.content.decode().split('id="form-errors"')[1].split("</ul>")[0]
+    assert 'href="#request_message"' in summary and "höchstens 1000 Zeichen" in summary
+    assert again.status_code == 409
+    summary = again.content.decode().split('id="form-errors"')[1].split("</ul>")[0]
+    assert "Sie haben den Beitritt bereits angefragt" in summary
+    assert request_plg.join_requests.filter(user=lehrkraft_b).count() == 1

@@ -17,12 +17,12 @@ except ConfigError as exc:
     sys.stderr.write(f"Configuration error: {exc}\n")
     raise SystemExit(1) from None
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 
 from lernen25.bodylimit import BodyLimitMiddleware, limit_daphne_request_bodies
 from lernen25.origin import SameOriginValidator
 from lernen25.routing import websocket_urlpatterns
+from lernen25.sockets import SessionKeyMiddleware
 
 # Request bodies over the limit are refused before they take memory: by daphne itself (which
 # otherwise reads a whole body and hands it over at once) and by the middleware (other servers).
@@ -31,7 +31,7 @@ limit_daphne_request_bodies()
 application = ProtocolTypeRouter(
     {
         "http": BodyLimitMiddleware(django_asgi_app),
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(SessionKeyMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
 

@@ -11,6 +11,8 @@ person then checks its session and its rights and closes with ``CLOSE_SIGNED_OUT
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import hashlib
 import logging
 from importlib import import_module
@@ -22,6 +24,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import auth
 from django.db import transaction
+from django.http.cookie import parse_cookie
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,94 @@ def _send_recheck(event: dict) -> None:
         async_to_sync(layer.group_send)(SOCKETS_GROUP, event)
     except Exception:
         logger.exception("could not ask the sockets of user %s to check their session", event.get("recheck"))
+
+
+class SessionKeyMiddleware:
+    """Puts the session cookie's key into the scope (``scope["session_key"]``), and nothing else.
+
+    Instead of Channels' ``AuthMiddlewareStack`` for sockets: that loads session and user in a
+    thread hop of its own before the consumer runs, and wraps ``send`` to save a changed session,
+    which a socket never does; the wrapper cost measurable time on every frame sent (issue #19).
+    A consumer loads the person with ``session_user(scope["session_key"])`` in its own database hop.
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        key = None
+        for name, value in scope.get("headers", ()):
+            if name == b"cookie":
+                key = parse_cookie(value.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+                break
+        return await self.inner({**scope, "session_key": key or None}, receive, send)
+
+
+class FrameWriter:
+    """One socket's outgoing text frames, in order, written without a task switch while the way is free.
+
+    The ASGI servers we run (uvicorn, daphne) finish ``send`` of a frame without suspending, unless
+    the connection's transport is paused by flow control (a client that does not read). So a frame
+    is written at once, in the caller's turn of the event loop; only when a send suspends do later
+    frames wait in the queue, and a task finishes the suspended send and then writes them in order.
+    Compared with a writer task per socket fed by a queue, this saves a task wake-up per frame and
+    socket: the hub's fan-out to hundreds of sockets is a plain loop (issue #19, docs/benchmarks.md).
+
+    ``queued`` counts the frames waiting marked ``counted`` (live events), for the too-slow limit.
+    """
+
+    def __init__(self, send):
+        self._send = send  # the ASGI server's send
+        self._queue: collections.deque[tuple[str, bool]] = collections.deque()
+        self._task: asyncio.Task | None = None  # finishes a suspended send, then empties the queue
+        self.queued = 0
+        self.closed = False
+
+    def write(self, text: str, *, counted: bool = False) -> None:
+        if self.closed:
+            return
+        if self._task is not None:
+            self._queue.append((text, counted))
+            self.queued += counted
+            return
+        coroutine = self._send({"type": "websocket.send", "text": text})
+        try:
+            blocker = coroutine.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the connection is gone; its disconnect follows
+            self.closed = True
+            return
+        self._task = asyncio.ensure_future(self._finish(coroutine, blocker))
+
+    def close(self) -> None:
+        self.closed = True
+        self._queue.clear()
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _finish(self, coroutine, blocker) -> None:
+        try:
+            while True:  # drive the suspended send to its end, as a task would have
+                if blocker is None:
+                    await asyncio.sleep(0)
+                else:
+                    await asyncio.wait({blocker})
+                try:
+                    blocker = coroutine.send(None)
+                except StopIteration:
+                    break
+            while self._queue and not self.closed:
+                text, counted = self._queue.popleft()
+                self.queued -= counted
+                await self._send({"type": "websocket.send", "text": text})
+        except asyncio.CancelledError:
+            coroutine.close()
+            raise
+        except Exception:  # the connection is gone; its disconnect follows
+            self.closed = True
+        finally:
+            self._task = None
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

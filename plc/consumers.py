@@ -29,6 +29,7 @@ from lernen25.sockets import (
     CLOSE_SIGNED_OUT,
     CLOSE_TOO_MANY,
     CLOSE_TOO_SLOW,
+    FrameWriter,
     session_digest,
     session_user,
 )
@@ -42,6 +43,7 @@ FRAME_BUDGET = (60, 10.0)  # frames of any type per socket: a burst of 60, refil
 SOCKETS_PER_USER = 12  # open discussion sockets of one person in one process
 OUTBOX_SIZE = 256  # events queued for one socket before it counts as too slow and is dropped
 SENT_MEMORY = 2048  # stream positions a socket remembers having sent (not to send them twice)
+ADMISSION_FRESH = 5.0  # seconds after the handshake in which the first sync needs no new session check
 
 
 def _signed_out_message() -> str:
@@ -79,11 +81,9 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
         A handshake answered with HTTP 403 reaches a browser as 1006, and the client would retry.
         """
-        self.user = self.scope.get("user")
-        self.user_id = getattr(self.user, "pk", None)
+        self.user = self.user_id = None
         self.plg_id = int(self.scope["url_route"]["kwargs"]["plg_id"])
-        session = self.scope.get("session")
-        self.session_key = getattr(session, "session_key", None)
+        self.session_key = self.scope.get("session_key")  # lernen25.sockets.SessionKeyMiddleware
         await self.accept()
         try:
             self.plg = await database_sync_to_async(self._admit)()
@@ -95,12 +95,10 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         if hub.sockets_of(self.user_id) >= SOCKETS_PER_USER:
             message = _("You have too many open discussion windows; please close some of them.")
             return await self._refuse(CLOSE_TOO_MANY, "too_many_sockets", message)
-        # One writer, one queue: live events and catch-up batches go out in the order they were queued,
-        # so ``synced`` never overtakes a message queued before it. Live events count against
+        # One writer: live events and catch-up batches go out in the order they were written, so
+        # ``synced`` never overtakes a message before it. Live events waiting count against
         # OUTBOX_SIZE; a batch (one sync's answer) is bounded by CATCH_UP_LIMIT instead.
-        self.outbox: asyncio.Queue[str | list[str]] = asyncio.Queue()
-        self.queued_live = 0
-        self.writer = asyncio.ensure_future(self._write())
+        self.writer = FrameWriter(self.base_send)
         self.budget = _Budget(*FRAME_BUDGET)
         # Until the client's first ``sync`` says what it holds, message events wait here: sent at once,
         # they could repeat what an earlier connection already brought.
@@ -118,7 +116,7 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         if getattr(self, "joined", False):
             self.joined = False
             await realtime.hub().remove(self.plg_id, self)
-            self.writer.cancel()
+            self.writer.close()
 
     # --- from the hub ---------------------------------------------------------------------
 
@@ -142,12 +140,11 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
             if seq <= self.floor or seq in self.sent:
                 return  # a catch-up sent it already (or a newer version of its message)
             self._remember(seq)
-        if self.queued_live >= OUTBOX_SIZE:
+        if self.writer.queued >= OUTBOX_SIZE:
             # Too slow: drop it rather than hold up the others; it reconnects and catches up.
             self._close_soon(CLOSE_TOO_SLOW)
             return
-        self.queued_live += 1
-        self.outbox.put_nowait(event["payload"])
+        self.writer.write(event["payload"], counted=True)
 
     def recheck(self, ended_session: str | None = None) -> None:
         """Something about this person changed (``lernen25.sockets``): check session and access now.
@@ -180,16 +177,6 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         self.sent[seq] = None
         if len(self.sent) > SENT_MEMORY:
             self.sent.popitem(last=False)
-
-    async def _write(self) -> None:
-        while True:
-            item = await self.outbox.get()
-            if isinstance(item, str):
-                self.queued_live -= 1
-                await self.send(text_data=item)
-            else:
-                for payload in item:
-                    await self.send(text_data=payload)
 
     # --- from the client --------------------------------------------------------------------
 
@@ -227,7 +214,7 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         have = frozenset(frame.have)
         result = await database_sync_to_async(self._catch_up)(frame.last_seq, have)
         # Back in the event loop, nothing runs in between: what the hub delivered meanwhile is in
-        # ``sent`` or ``waiting``; the answer is queued behind what is already in the outbox.
+        # ``sent`` or ``waiting``; the answer goes out behind what was written before it.
         batch = []
         for message in result.messages:
             seq = message["seq"]
@@ -243,7 +230,8 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
                 self._remember(seq)
                 batch.append(payload)
         batch.append(json.dumps({"type": "synced", "last_seq": result.last_seq, "complete": result.complete}))
-        self.outbox.put_nowait(batch)
+        for payload in batch:
+            self.writer.write(payload)
 
     async def on_post(self, frame: frames.Post):
         await database_sync_to_async(self._post)(frame.topic, frame.body, frame.reply_to, frame.client_id)
@@ -283,8 +271,11 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     def _admit(self) -> PlgPage:
         """May this socket open? Raises ``_Closed`` (or ``Refused`` from the handshake limit)."""
-        if not getattr(self.user, "is_authenticated", False) or not self.user.is_active:
+        user = session_user(self.session_key)
+        if user is None:
             raise _Closed(CLOSE_SIGNED_OUT, _("Please sign in again."))
+        self.user, self.user_id = user, user.pk
+        self.admitted_at = time.monotonic()
         plg = PlgPage.objects.live().filter(pk=self.plg_id).first()
         if plg is None or not allowed(self.user, "plc.connect", plg):
             raise _Closed(CLOSE_FORBIDDEN, _("You have no access to this discussion."))
@@ -307,7 +298,10 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         return user
 
     def _catch_up(self, last_seq: int, have: frozenset[int]):
-        user = self._current_user()
+        # The client's first sync follows the handshake within milliseconds: the session was checked
+        # there, and a sign-out meanwhile reaches the socket as a re-check. Later syncs check again.
+        first = self.waiting is not None and time.monotonic() - self.admitted_at < ADMISSION_FRESH
+        user = self.user if first else self._current_user()
         result = services.catch_up(actor=user, plg_id=self.plg_id, last_seq=last_seq, have=have)
         result.messages = [realtime.message_payload(message) for message in result.messages]
         return result

@@ -864,14 +864,20 @@ def test_a_socket_whose_outbox_is_full_is_closed_with_4408(monkeypatch, open_plg
     """A client that stops reading: its writes stall, its outbox fills, it is dropped (and catches up later)."""
     monkeypatch.setattr(consumers, "OUTBOX_SIZE", 3)
     stalled = {"on": False}
-    original_send = consumers.DiscussionConsumer.send
+    original_connect = consumers.DiscussionConsumer.connect
 
-    async def stalling_send(self, *args, **kwargs):
-        if stalled["on"]:
-            await asyncio.Event().wait()  # the network does not take any more bytes
-        return await original_send(self, *args, **kwargs)
+    async def connect_over_a_stalling_network(self):
+        server_send = self.base_send  # the ASGI server's send, which the consumer's writer uses
 
-    monkeypatch.setattr(consumers.DiscussionConsumer, "send", stalling_send)
+        async def stalling_send(message):
+            if stalled["on"] and message["type"] == "websocket.send":  # a close still goes out
+                await asyncio.Event().wait()  # the network does not take any more bytes
+            return await server_send(message)
+
+        self.base_send = stalling_send
+        return await original_connect(self)
+
+    monkeypatch.setattr(consumers.DiscussionConsumer, "connect", connect_over_a_stalling_network)
     session = session_of(lehrkraft_a)
 
     async def scenario():

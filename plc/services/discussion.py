@@ -42,14 +42,29 @@ def next_seq(plg_id: int) -> int:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("next_seq() must run inside the transaction of the write")
-    if not DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + 1):
-        try:
-            with transaction.atomic():  # a savepoint: a concurrent first writer may win the insert
-                DiscussionSequence.objects.create(plg_id=plg_id, last_seq=1)
-            return 1
-        except IntegrityError:
-            DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + 1)
-    return DiscussionSequence.objects.filter(pk=plg_id).values_list("last_seq", flat=True).get()
+    if (seq := _increment(plg_id)) is not None:
+        return seq
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first writer may win the insert
+            DiscussionSequence.objects.create(plg_id=plg_id, last_seq=1)
+        return 1
+    except IntegrityError:
+        return _increment(plg_id)
+
+
+def _increment(plg_id: int) -> int | None:
+    """One statement (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35) instead of an update and a read."""
+    if not connection.features.can_return_columns_from_insert:  # no RETURNING (SQLite before 3.35)
+        if not DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + 1):
+            return None
+        return DiscussionSequence.objects.filter(pk=plg_id).values_list("last_seq", flat=True).get()
+    meta, quote = DiscussionSequence._meta, connection.ops.quote_name
+    table, column, key = quote(meta.db_table), quote("last_seq"), quote(meta.pk.column)
+    sql = f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}"  # noqa: S608 - names from the model, quoted
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [plg_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _refuse_null_characters(text: str) -> None:

@@ -3,17 +3,26 @@
 The same semantics as ``bare_ws_server.py`` (docs/realtime.md, reduced to the transport): any
 WebSocket path is accepted, no authentication, no database, no channel layer; every ``post`` goes, as
 a ``message`` frame with a new id, to every connected socket (the sender's copy carries its
-``client_id``); ``sync`` is answered with ``synced``, ``ping`` with ``pong``.
+``client_id``); ``sync`` is answered with ``synced``, ``ping`` with ``pong``. A broadcast frame is
+serialised once for all receivers, as the hub does.
 
-It writes the way our consumer does (``plc.consumers.DiscussionConsumer``): each socket has a queue
-and one writer task that takes frames from it and hands each one to that socket's ASGI ``send``; a
-broadcast only puts the frame, serialised once, into every socket's queue. So, served by daphne,
-uvicorn or granian, it shows what that server itself costs per handshake and per ``send``, without
-anything of ours on top::
+How it writes, chosen by the environment variable ``BARE_ASGI_WRITER``:
+
+- ``task`` (the default): each socket has a queue and one writer task that takes frames from it and
+  hands each one to that socket's ASGI ``send``; a broadcast only puts the frame into every socket's
+  queue. This is how our consumer (``plc.consumers.DiscussionConsumer``) wrote until issue 19: a task
+  wake-up per frame and socket.
+- ``direct``: the broadcast awaits each socket's ``send`` in turn. With daphne and uvicorn a ``send``
+  finishes without suspending unless the client does not read, so this is what the consumer's
+  ``lernen25.sockets.FrameWriter`` does since issue 19 (a frame is written at once; a queue only
+  behind a suspended send).
+
+So, served by daphne, uvicorn or granian, it shows what that server itself costs per handshake and
+per ``send``, without anything of ours on top::
 
     daphne -b 127.0.0.1 -p 8766 benchmarks.bare_asgi_app:app
     uvicorn benchmarks.bare_asgi_app:app --port 8766 --ws websockets-sansio --lifespan off
-    granian --interface asginl --port 8766 benchmarks.bare_asgi_app:app
+    BARE_ASGI_WRITER=direct granian --interface asginl --port 8766 benchmarks.bare_asgi_app:app
 
 HTTP requests get a 404; lifespan events are acknowledged.
 """
@@ -21,10 +30,43 @@ HTTP requests get a 404; lifespan events are acknowledged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import resource
 
-QUEUES: set[asyncio.Queue] = set()  # one per connected socket
+WRITER = os.environ.get("BARE_ASGI_WRITER", "task")
+if WRITER not in ("task", "direct"):
+    raise SystemExit(f"BARE_ASGI_WRITER must be task or direct, not {WRITER!r}")
+
+
+class Socket:
+    """One connected socket and how frames reach it."""
+
+    def __init__(self, send):
+        self.send = send  # the server's ASGI send for this connection
+        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.writer = asyncio.ensure_future(self._write()) if WRITER == "task" else None
+
+    async def _write(self) -> None:
+        """The socket's one writer task: frames go out in the order they were queued."""
+        while True:
+            text = await self.queue.get()
+            await self.send({"type": "websocket.send", "text": text})
+
+    async def deliver(self, text: str) -> None:
+        if self.writer is not None:
+            self.queue.put_nowait(text)
+        else:
+            with contextlib.suppress(Exception):  # the socket is gone; its disconnect event follows
+                await self.send({"type": "websocket.send", "text": text})
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.cancel()
+
+
+SOCKETS: set[Socket] = set()
 NEXT_ID = 0
 
 
@@ -36,19 +78,12 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-async def _write(queue: asyncio.Queue, send) -> None:
-    """The socket's one writer: frames go out in the order they were queued."""
-    while True:
-        text = await queue.get()
-        await send({"type": "websocket.send", "text": text})
-
-
-def _answer(queue: asyncio.Queue, text: str) -> None:
+async def _answer(sender: Socket, text: str) -> None:
     global NEXT_ID
     try:
         frame = json.loads(text)
     except ValueError:
-        queue.put_nowait(json.dumps({"type": "error", "code": "invalid_json"}))
+        await sender.deliver(json.dumps({"type": "error", "code": "invalid_json"}))
         return
     kind = frame.get("type") if isinstance(frame, dict) else None
     if kind == "post":
@@ -62,15 +97,15 @@ def _answer(queue: asyncio.Queue, text: str) -> None:
             "html": f"<p>{frame.get('body', '')}</p>",
             "state": "visible",
         }
-        payload = json.dumps(message)  # serialised once for all receivers, as the hub does
-        for other in QUEUES:
-            if other is not queue:
-                other.put_nowait(payload)
-        queue.put_nowait(json.dumps({**message, "client_id": frame.get("client_id")}))
+        payload = json.dumps(message)  # serialised once for all receivers
+        for other in list(SOCKETS):
+            if other is not sender:
+                await other.deliver(payload)
+        await sender.deliver(json.dumps({**message, "client_id": frame.get("client_id")}))
     elif kind == "sync":
-        queue.put_nowait(json.dumps({"type": "synced", "last_seq": NEXT_ID, "complete": True}))
+        await sender.deliver(json.dumps({"type": "synced", "last_seq": NEXT_ID, "complete": True}))
     elif kind == "ping":
-        queue.put_nowait('{"type": "pong"}')
+        await sender.deliver('{"type": "pong"}')
 
 
 async def _websocket(receive, send) -> None:
@@ -78,9 +113,8 @@ async def _websocket(receive, send) -> None:
     if event["type"] != "websocket.connect":
         return
     await send({"type": "websocket.accept"})
-    queue: asyncio.Queue = asyncio.Queue()
-    writer = asyncio.ensure_future(_write(queue, send))
-    QUEUES.add(queue)
+    socket = Socket(send)
+    SOCKETS.add(socket)
     try:
         while True:
             event = await receive()
@@ -90,10 +124,10 @@ async def _websocket(receive, send) -> None:
                 text = event.get("text")
                 if text is None:
                     text = (event.get("bytes") or b"").decode("utf-8", "replace")
-                _answer(queue, text)
+                await _answer(socket, text)
     finally:
-        QUEUES.discard(queue)
-        writer.cancel()
+        SOCKETS.discard(socket)
+        socket.close()
 
 
 async def _lifespan(receive, send) -> None:

@@ -4,8 +4,8 @@ Servers measured, one after another in one run, each phase on a fresh server pro
 
 - floor 1: the bare ``websockets`` broadcast server of ``bare_ws_server.py``;
 - for each server kind of ``--servers`` (``daphne``, ``uvicorn``, ``granian``):
-  - floor 2: that server running ``bare_asgi_app.py`` (a bare ASGI broadcast app that writes each socket's
-    frames from a writer task, as our consumer does): the server's own cost per handshake and per send;
+  - floor 2: that server running ``bare_asgi_app.py`` (a bare ASGI broadcast app; ``--bare-writer``: a writer
+    task per socket, or each send awaited in turn): the server's own cost per handshake and per send;
   - ours: that server running ``lernen25.asgi:application`` with Redis and a throw-away database.
 
 Phases:
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import importlib.metadata
 import importlib.util
@@ -847,9 +848,24 @@ async def storm_phase(
     server: Server, restart, targets: list[Target], plgs: list[dict], holder: OursEnvironment, args
 ) -> StormResult:
     """Hold, post, restart, reconnect within ``--storm-seconds``; ``restart()`` starts the new process."""
+    clients = [StormClient(target=target, plg=i // args.members) for i, target in enumerate(targets)]
+    tasks: list[asyncio.Task] = []
+    try:
+        return await _storm(server, restart, clients, tasks, plgs, holder, args)
+    finally:  # also after a failure: no socket or reader task outlives the phase
+        for task in tasks:
+            task.cancel()
+        for c in clients:
+            for ws in (c.ws, c.new):
+                if ws is not None and ws.state is not State.CLOSED:
+                    ws.transport.abort()
+
+
+async def _storm(
+    server: Server, restart, clients: list[StormClient], tasks: list, plgs: list[dict], holder: OursEnvironment, args
+) -> StormResult:
     rng = random.Random(19)
-    members = args.members
-    clients = [StormClient(target=target, plg=i // members) for i, target in enumerate(targets)]
+    targets = [c.target for c in clients]
     sockets, connect_failures = await open_all(targets, args.concurrency)
     echoed: set[str] = set()
     post_errors: Counter = Counter()
@@ -880,6 +896,7 @@ async def storm_phase(
     if not live:
         raise BenchError(f"{server.name}: none of the {len(targets)} sockets connected: {dict(connect_failures)}")
     followers = [asyncio.create_task(follow(c)) for c in live]
+    tasks += followers
     await settle(server, timeout=120)
 
     # A few messages in every PLG's topic, each from another member, while everyone is connected.
@@ -909,9 +926,14 @@ async def storm_phase(
     seqs = await asyncio.to_thread(holder.message_seqs)
     plg_ids = [plg["id"] for plg in plgs]
 
-    def unseen(c: StormClient) -> int:
+    def stream(c: StormClient, after: int) -> list[int]:
+        """The positions of the client's PLG's messages above ``after``, up to its position before the restart."""
+        ordered = seqs.get(plg_ids[c.plg], [])
         until = positions.get(plg_ids[c.plg], 0)
-        return sum(1 for s in seqs.get(plg_ids[c.plg], ()) if c.held_until < s <= until and s not in c.seen)
+        return ordered[bisect.bisect_right(ordered, after) : bisect.bisect_right(ordered, until)]
+
+    def unseen(c: StormClient) -> int:
+        return sum(1 for s in stream(c, c.held_until) if s not in c.seen)
 
     deadline, last = time.monotonic() + 10, -1
     while time.monotonic() < deadline:  # until everyone got the posts live, or no progress for 10 s
@@ -926,21 +948,22 @@ async def storm_phase(
     # What each client will say it holds, and what its catch-up must bring. 5 % pretend to hold nothing,
     # chosen among PLGs whose whole stream fits in one catch-up.
     for c in live:
-        held_until, until = c.held_until, positions.get(plg_ids[c.plg], 0)
+        held_until = c.held_until
         while held_until + 1 in c.seen:
             held_until += 1
         have = sorted(s for s in c.seen if s > held_until)[:256]
         c.target.last_seq, c.target.have = held_until, have
-        c.expected = {s for s in seqs.get(plg_ids[c.plg], ()) if held_until < s <= until} - set(have)
-    candidates = [c for c in live if len(seqs.get(plg_ids[c.plg], ())) <= CATCH_UP_LIMIT]
+        c.expected = set(stream(c, held_until)) - set(have)
+    candidates = [c for c in live if len(stream(c, 0)) <= CATCH_UP_LIMIT]
     for c in rng.sample(candidates, min(len(candidates), round(STORM_ZERO_SHARE * len(live)))):
-        until = positions.get(plg_ids[c.plg], 0)
         c.zero, c.target.last_seq, c.target.have = True, 0, []
-        c.expected = {s for s in seqs.get(plg_ids[c.plg], ()) if s <= until}
+        c.expected = set(stream(c, 0))
 
     # The restart: SIGTERM, wait for the old process to go, start a new one on the same port.
+    # Stopping and starting block the event loop for a few seconds: nothing else is to be done meanwhile,
+    # and so Ctrl-C cannot leave a server starting in a thread after the clean-up.
     killed_at = time.perf_counter()
-    await asyncio.to_thread(server.stop)
+    server.stop()
     stop_seconds = time.perf_counter() - killed_at
     try:
         async with asyncio.timeout(15):
@@ -950,7 +973,7 @@ async def storm_phase(
     for c in live:
         if c.ws.state is not State.CLOSED:
             c.ws.transport.abort()
-    new = await asyncio.to_thread(restart)
+    new = restart()
     ready_at = time.perf_counter()
 
     # Every client reconnects once, at a time spread uniformly over the window; up to three attempts.
@@ -980,7 +1003,7 @@ async def storm_phase(
         for attempt in range(1, CONNECT_ATTEMPTS + 1):
             c.attempts, began = attempt, time.perf_counter()
             try:
-                c.new = await open_socket(c.target)
+                c.new = await open_socket(c.target, timeout=args.storm_timeout)
             except CONNECT_ERRORS as error:
                 attempt_failures[failure_reason(error)] += 1
                 if is_final(error) or attempt == CONNECT_ATTEMPTS:
@@ -994,8 +1017,9 @@ async def storm_phase(
 
     cpu_before, client_before, load = new.cpu_seconds(), time.process_time(), Load(new)
     frames.clear()
-    tasks = [reconnect(c, ready_at + (k + 0.5) * window / len(order)) for k, c in enumerate(order)]
-    followers_new = [task for task in await asyncio.gather(*tasks) if task is not None]
+    reconnects = [reconnect(c, ready_at + (k + 0.5) * window / len(order)) for k, c in enumerate(order)]
+    followers_new = [task for task in await asyncio.gather(*reconnects) if task is not None]
+    tasks += followers_new
     done_at = time.perf_counter()
     server_cpu = new.cpu_seconds() - cpu_before
     client_cpu = time.process_time() - client_before
@@ -1321,8 +1345,12 @@ class Measurement:
         if self.holder is not None:
             self.holder.flush_redis()  # no rate-limit counters, presence or groups from earlier phases
         self.refresh()
-        await start_and_warm(server, self.targets(server.port, self.args.members), self.topic)
-        self.refresh()  # after the warm-up post
+        try:
+            await start_and_warm(server, self.targets(server.port, self.args.members), self.topic)
+            self.refresh()  # after the warm-up post
+        except BaseException:
+            server.stop()
+            raise
         return server
 
     def log_note(self, phase: str, server: Server) -> None:
@@ -1455,18 +1483,20 @@ def run_bare_asgi(kind: Kind, args, tmp: Path, core: int | None) -> ServerResult
     port = free_port()
     cmd = kind.command(BARE_ASGI_APP, port)
     result = ServerResult(f"bare ASGI on {kind.name} (floor)", "bare-asgi", kind.name, cmd)
+    result.notes.append(f"bare ASGI app writes: {args.bare_writer} (BARE_ASGI_WRITER)")
+    env = {**bare_env(), "BARE_ASGI_WRITER": args.bare_writer}
 
     def make_server(phase: str) -> Server:
         return Server(
             f"{kind.name} (bare ASGI)",
             cmd,
-            env=bare_env(),
+            env=env,
             log_path=tmp / f"asgi-{kind.name}-{phase}.log",
             port=port,
             core=core,
         )
 
-    print(f"floor: {kind.describe()} serving {BARE_ASGI_APP}", flush=True)
+    print(f"floor: {kind.describe()} serving {BARE_ASGI_APP} (writes: {args.bare_writer})", flush=True)
     run_measurement(Measurement(result, make_server, args))
     return result
 
@@ -1576,14 +1606,13 @@ def rows(result: ServerResult) -> dict[str, tuple[str, float | None]]:
             f"{s.zero_complete} / {s.zero_clients}",
             None,
         )
-        out["storm: window; time to all reconnected (s)"] = (f"{s.window:g}; {s.all_reconnected_seconds:.1f}", None)
-        out["storm: reconnect p50 / p99 / max (ms)"] = (
-            f"{s.reconnect_p50 * 1000:.0f} / {s.reconnect_p99 * 1000:.0f} / {s.reconnect_max * 1000:.0f}",
-            None,
-        )
-        per = s.server_cpu / max(s.reconnected, 1) * 1000
+        took = f"{s.all_reconnected_seconds:.1f}" if s.reconnected else "–"
+        out["storm: window; time to all reconnected (s)"] = (f"{s.window:g}; {took}", None)
+        took = " / ".join(f"{v * 1000:.0f}" for v in (s.reconnect_p50, s.reconnect_p99, s.reconnect_max))
+        out["storm: reconnect p50 / p99 / max (ms)"] = (took if s.reconnected else "–", None)
+        per = f"{s.server_cpu / s.reconnected * 1000:.2f} ms" if s.reconnected else "–"
         out["storm: server CPU (share of a core; per reconnect)"] = (
-            f"{s.server_cpu / max(s.wall, 1e-9):.0%}; {per:.2f} ms",
+            f"{s.server_cpu / max(s.wall, 1e-9):.0%}; {per}",
             None,
         )
         out["storm: Redis + PostgreSQL CPU; client CPU"] = (
@@ -1757,6 +1786,22 @@ def to_json(results: list[ServerResult], kinds: list[Kind], skipped: list[str], 
     }
 
 
+def estimate_seconds(args, kinds: list[Kind]) -> float:
+    """A rough run time on two idle cores (measured 2026-11: ~150 handshakes/s for ours, ~600 for the floors)."""
+    latency = args.repeat * (8 + len(args.rates) * (args.duration + 2.5)) if "latency" in args.phases else 0
+    hold = 20 + args.connections / 150 if "hold" in args.phases else 0
+    # the storm: handshakes, posts, restart, the window (or as long as ~100 reconnects/s take), closing
+    storm = 30 + args.connections / 150 + max(args.storm_seconds, args.connections / 100) + 15
+    storm = storm if "storm" in args.phases else 0
+    floor_hold = 15 + args.connections / 600 if "hold" in args.phases else 0
+    total = 0.0
+    if args.only in (None, "floors"):
+        total += (1 + len(kinds)) * (floor_hold + latency)
+    if args.only in (None, "ours") and kinds:
+        total += 30 + max(args.connections, args.members) / 100 + len(kinds) * (hold + storm + latency)
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--connections", type=int, default=TARGET_CONNECTIONS, help="sockets to hold (default 6000)")
@@ -1777,6 +1822,18 @@ def main() -> int:
     parser.add_argument("--phases", default="hold,storm,latency", help="phases to run, comma-separated")
     parser.add_argument(
         "--storm-seconds", type=float, default=30, help="window the reconnects are spread over (default 30)"
+    )
+    parser.add_argument(
+        "--storm-timeout",
+        type=float,
+        default=30,
+        help="seconds a reconnecting client waits for the handshake, and then for synced (default 30)",
+    )
+    parser.add_argument(
+        "--bare-writer",
+        choices=["task", "direct"],
+        default="task",
+        help="how the bare-ASGI floor writes: a writer task per socket (default) or each send awaited in turn",
     )
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres", help="database of our server")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis (an empty database 8–14 is used)")
@@ -1802,8 +1859,8 @@ def main() -> int:
         parser.error("--server-env takes NAME=VALUE")
     if args.connections < 1 or args.members < 1 or not args.rates or min(args.rates) <= 0 or args.duration <= 0:
         parser.error("connections, members, rates and duration must be positive")
-    if args.repeat < 1 or args.storm_seconds <= 0:
-        parser.error("--repeat must be at least 1 and --storm-seconds positive")
+    if args.repeat < 1 or args.storm_seconds <= 0 or args.storm_timeout <= 0:
+        parser.error("--repeat must be at least 1, --storm-seconds and --storm-timeout positive")
     if args.duration * max(args.rates) > 100_000:
         parser.error("duration × rate is limited to 100,000 messages")
 
@@ -1826,6 +1883,7 @@ def main() -> int:
         print(f"  {kind.describe()}", flush=True)
     for message in skipped:
         print(f"  SKIPPED {message}", flush=True)
+    print(f"  expected run time: about {estimate_seconds(args, kinds) / 60:.0f} min on two idle cores", flush=True)
     share = wait_for_quiet(args.wait_quiet)
     print(f"  other processes at start: {share:.0%} of a core", flush=True)
     started = time.monotonic()
@@ -1850,6 +1908,12 @@ def main() -> int:
                     results.append(ServerResult(f"ours on {kind.name}", "ours", kind.name, error=setup_error))
                 else:
                     results.append(run_ours(kind, args, tmp, server_core, setup, holder))
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: servers stopped; removing the database, the Redis database and the temp directory",
+            flush=True,
+        )
+        return 130
     finally:
         holder.close()
         if args.logs:

@@ -131,15 +131,17 @@ class FrameWriter:
             self._queue.append((text, counted))
             self.queued += counted
             return
-        coroutine = self._send({"type": "websocket.send", "text": text})
+        # Step the awaitable as a task would, through its ``__await__`` iterator: a coroutine's (uvicorn,
+        # daphne) and any other's (granian's send returns a native awaitable without ``send``).
+        steps = self._send({"type": "websocket.send", "text": text}).__await__()
         try:
-            blocker = coroutine.send(None)
+            blocker = next(steps)
         except StopIteration:
             return
-        except Exception:  # the connection is gone; its disconnect follows
-            self.closed = True
+        except Exception as error:
+            self._failed(error)
             return
-        self._task = asyncio.ensure_future(self._finish(coroutine, blocker))
+        self._task = asyncio.ensure_future(self._finish(steps, blocker))
 
     def close(self) -> None:
         self.closed = True
@@ -147,15 +149,15 @@ class FrameWriter:
         if self._task is not None:
             self._task.cancel()
 
-    async def _finish(self, coroutine, blocker) -> None:
+    async def _finish(self, steps, blocker) -> None:
         try:
             while True:  # drive the suspended send to its end, as a task would have
-                if blocker is None:
-                    await asyncio.sleep(0)
-                else:
+                if asyncio.isfuture(blocker):
                     await asyncio.wait({blocker})
+                else:  # a bare yield: give the loop one turn
+                    await asyncio.sleep(0)
                 try:
-                    blocker = coroutine.send(None)
+                    blocker = next(steps)
                 except StopIteration:
                     break
             while self._queue and not self.closed:
@@ -163,12 +165,20 @@ class FrameWriter:
                 self.queued -= counted
                 await self._send({"type": "websocket.send", "text": text})
         except asyncio.CancelledError:
-            coroutine.close()
+            if hasattr(steps, "close"):
+                steps.close()
             raise
-        except Exception:  # the connection is gone; its disconnect follows
-            self.closed = True
+        except Exception as error:
+            self._failed(error)
         finally:
             self._task = None
+
+    def _failed(self, error: Exception) -> None:
+        """A send failed: the connection is gone (its disconnect follows), or the server refused the frame."""
+        self.closed = True
+        self._queue.clear()
+        if not isinstance(error, OSError):  # uvicorn's ClientDisconnected is an OSError: expected
+            logger.error("writing to a socket failed; it gets no more frames", exc_info=error)
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

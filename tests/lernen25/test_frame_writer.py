@@ -80,3 +80,62 @@ def test_a_failed_send_stops_the_writer_and_close_drops_what_waits():
     failed, written = asyncio.run(scenario())
     assert failed is True
     assert written == []  # nothing after a failure, nothing of a closed writer
+
+
+class NativeAwaitable:
+    """Like granian's send: an awaitable that is no coroutine (its ``__await__`` iterator has no ``send``)."""
+
+    def __init__(self, sink: list, message: dict, blocker: asyncio.Future | None):
+        self.sink, self.message, self.blocker = sink, message, blocker
+
+    def __await__(self):
+        return self._Steps(self)
+
+    class _Steps:
+        def __init__(self, outer):
+            self.outer, self.yielded = outer, False
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            blocker = self.outer.blocker
+            if blocker is not None and not blocker.done() and not self.yielded:
+                self.yielded = True
+                blocker._asyncio_future_blocking = True
+                return blocker
+            self.outer.sink.append(self.outer.message["text"])
+            raise StopIteration
+
+
+def test_a_server_whose_send_is_no_coroutine_gets_every_frame_in_order():
+    async def scenario():
+        written: list[str] = []
+        paused = asyncio.get_running_loop().create_future()
+        state = {"blocker": None}
+        writer = FrameWriter(lambda message: NativeAwaitable(written, message, state["blocker"]))
+        writer.write("a")
+        state["blocker"] = paused  # flow control: the next send waits
+        writer.write("b")
+        state["blocker"] = None
+        writer.write("c")
+        before = written[:]
+        paused.set_result(None)
+        for _ in range(10):
+            await asyncio.sleep(0)
+        return before, written, writer.closed
+
+    assert asyncio.run(scenario()) == (["a"], ["a", "b", "c"], False)
+
+
+def test_an_unexpected_failure_is_logged_and_stops_the_writer(caplog):
+    async def refuse(message):
+        raise RuntimeError("Expected ASGI message 'websocket.send'")
+
+    async def scenario():
+        writer = FrameWriter(refuse)
+        writer.write("x")
+        return writer.closed
+
+    assert asyncio.run(scenario()) is True
+    assert [r.levelname for r in caplog.records if r.name == "lernen25.sockets"] == ["ERROR"]

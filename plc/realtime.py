@@ -40,6 +40,7 @@ PRESENCE_SECONDS = 90  # an entry expires this long after its process last renew
 PRESENCE_LIST = 50  # names sent at most; the frame's count says how many are online
 OUTGOING_SIZE = 10_000  # events waiting for the layer before new ones are dropped (and logged)
 TYPING_EVERY = 2.5  # seconds: one person's typing in a topic is relayed at most this often
+PRESENCE_BURST = (0.25, 2.0)  # seconds a presence change waits for more: from a small PLG to a large one
 
 
 def group_name(plg_id: int) -> str:
@@ -242,8 +243,14 @@ class Hub:
     # --- presence -----------------------------------------------------------------------------
 
     def presence_changed(self, plg_id: int) -> None:
-        """Someone came or went: update the shared map and tell the PLG, once per burst."""
-        self.soon(("presence", plg_id), lambda: self._refresh_presence(plg_id, announce=True))
+        """Someone came or went: update the shared map and tell the PLG, once per burst.
+
+        The burst grows with the PLG's local sockets: every announcement goes to each of them, and
+        after a restart hundreds arrive within seconds (issue #19's storm sent four presence frames
+        per socket and second with a fixed quarter second).
+        """
+        delay = presence_delay(len(self.sockets.get(plg_id, ())))
+        self.soon(("presence", plg_id), lambda: self._refresh_presence(plg_id, announce=True), delay)
 
     async def _renew_presence(self) -> None:
         """Keep this process's users present (entries expire, so a dead process leaves no ghosts)."""
@@ -286,6 +293,12 @@ class Hub:
                 logger.exception("deferred hub work %s failed", key)
 
         self._soon[key] = asyncio.ensure_future(run())
+
+
+def presence_delay(local_sockets: int) -> float:
+    """Seconds a presence change waits for others: a quarter second alone, two seconds from 175 sockets."""
+    shortest, longest = PRESENCE_BURST
+    return min(longest, shortest + local_sockets / 100)
 
 
 def _stop_if_cancelled() -> None:

@@ -10,6 +10,7 @@ The database is touched from the scenario only through ``sync_to_async``; the co
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from types import SimpleNamespace
 
@@ -677,6 +678,47 @@ def test_presence_lists_who_is_online(open_plg, lehrkraft_a, plg_leitung):
     assert alone["users"] == [anna_entry]
     assert together["users"] == [anna_entry, {"id": plg_leitung.pk, "name": "Lena Leitner"}]
     assert after_leaving["users"] == [anna_entry]
+
+
+class _Listener:
+    """A local socket of the hub that only counts as present (realtime.LocalSocket)."""
+
+    def __init__(self, user_id: int):
+        self.user_id, self.user_name = user_id, f"Person {user_id}"
+
+    def deliver(self, event: dict) -> None:
+        pass
+
+    def recheck(self, ended_session: str | None = None) -> None:
+        pass
+
+
+def test_a_crowd_arriving_gets_few_presence_announcements_and_the_last_one_counts_everyone():
+    """After a restart hundreds of sockets of a PLG arrive within a second or two: every announcement
+    goes to each of them, so the hub waits longer for more the more sockets the PLG has."""
+
+    async def scenario():
+        hub = realtime.Hub()
+        announced = []
+        hub.publish = lambda event: announced.append(json.loads(event["payload"])["count"])
+        try:
+            for number in range(150):  # 150 arrivals over about 1.5 s
+                await hub.add(987_654, _Listener(10_000 + number))
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(realtime.PRESENCE_BURST[1] + 1.5)  # the last burst ends
+        finally:
+            tasks = [*hub._tasks, *hub._soon.values()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        return announced
+
+    announced = asyncio.run(scenario())
+    # With a fixed quarter second it was one announcement per 0.25 s of arrivals (six or more here).
+    assert 1 <= len(announced) <= 4, announced
+    assert announced[-1] == 150
+    assert announced == sorted(announced)
+    assert realtime.presence_delay(1) == 0.26 and realtime.presence_delay(500) == realtime.PRESENCE_BURST[1]
 
 
 def test_presence_keeps_members_who_stay_connected_longer_than_its_expiry(

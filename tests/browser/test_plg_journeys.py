@@ -108,6 +108,7 @@ def test_member_shares_a_file_and_a_wrong_type_is_refused(page: Page, audit_page
     expect(page.locator("#form-errors").get_by_text(refused)).to_be_visible()
     expect(page.get_by_role("region", name="Material").get_by_role("alert")).to_have_text(refused)
     page.l25_errors.clear()  # the browser logs the refusal's 400, which is exactly what should happen
+    audit_page(page, "plg-page-upload-refused")  # the error summary at the top: axe, 810 and 1,440 px
 
     plan = tmp_path / "unterrichtsplan.pdf"
     plan.write_bytes(b"%PDF-1.4\n% Lernen 25\n")

@@ -78,6 +78,17 @@ def _who(actor) -> str:
 
 def consume(actor, name: str, *, now: float | None = None) -> None:
     """Count one use of ``name`` by ``actor`` (a user or a key string); refuse when over the limit."""
+    refusal = consume_many([actor], name, now=now)[0]
+    if refusal is not None:
+        raise refusal
+
+
+def consume_many(actors: list, name: str, *, now: float | None = None) -> list[Refused | None]:
+    """``consume`` for several actors at once, in one Redis round trip: for each, None or its refusal.
+
+    For work done in batches (a storm of WebSocket handshakes, ``lernen25.sockets.Batched``); an actor
+    named twice counts twice.
+    """
     try:
         spec = _limits[name]
     except KeyError:
@@ -86,38 +97,55 @@ def consume(actor, name: str, *, now: float | None = None) -> None:
     window = int(now // spec.seconds)
     elapsed = (now % spec.seconds) / spec.seconds  # how far into the current window, 0..1
     cache = shared_cache()
-    base = f"limit:{name}:{_who(actor)}"
-    current_key, previous_key = f"{base}:{window}", f"{base}:{window - 1}"
-    current, previous = _count(cache, current_key, previous_key, ttl=2 * spec.seconds + 1)
-    weighted = previous * (1 - elapsed) + current
-    if weighted <= spec.count:
-        return
-    cache.decr(current_key)  # a refused attempt does not count
-    raise Refused(
-        spec.message % {"seconds": (wait := _wait(spec, previous, current - 1, elapsed))},
-        RefusalKind.RATE_LIMITED,
-        retry_after=wait,
-    )
+    keys = []
+    for actor in actors:
+        base = f"limit:{name}:{_who(actor)}"
+        keys.append((f"{base}:{window}", f"{base}:{window - 1}"))
+    counts = _count(cache, keys, ttl=2 * spec.seconds + 1)
+    refusals: list[Refused | None] = []
+    for (current_key, _previous_key), (current, previous) in zip(keys, counts, strict=True):
+        if previous * (1 - elapsed) + current <= spec.count:
+            refusals.append(None)
+            continue
+        cache.decr(current_key)  # a refused attempt does not count
+        wait = _wait(spec, previous, current - 1, elapsed)
+        refusals.append(Refused(spec.message % {"seconds": wait}, RefusalKind.RATE_LIMITED, retry_after=wait))
+    return refusals
 
 
-def _count(cache, current_key: str, previous_key: str, *, ttl: int) -> tuple[int, int]:
-    """Add one to the current window's counter (created with its expiry) and read the previous one.
+def _count(cache, keys: list[tuple[str, str]], *, ttl: int) -> list[tuple[int, int]]:
+    """For each (current, previous) key pair: add one to the current window's counter (created with
+    its expiry) and read the previous one.
 
-    On one Redis server: one round trip (a pipeline of SET NX, INCR, GET; each command is atomic).
-    Every post and handshake passes here, and three round trips were a sixth of a post's time in the
-    benchmark's profile (issue #19). Elsewhere: add() creates the counter only if absent, then incr().
+    On one Redis server: one round trip for all pairs (a pipeline of SET NX, INCR, GET per pair; each
+    command is atomic). Every post and handshake passes here, and three round trips were a sixth of a
+    post's time in the benchmark's profile (issue #19). Elsewhere: add() creates the counter only if
+    absent, then incr().
     """
+    client = _redis_client(cache)
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        for current_key, previous_key in keys:
+            current_key = cache.make_and_validate_key(current_key)
+            pipe.set(current_key, 0, ex=ttl, nx=True)
+            pipe.incr(current_key)
+            pipe.get(cache.make_and_validate_key(previous_key))
+        replies = pipe.execute()
+        return [(int(replies[i + 1]), int(replies[i + 2] or 0)) for i in range(0, len(replies), 3)]
+    counts = []
+    for current_key, previous_key in keys:
+        current = 1 if cache.add(current_key, 1, timeout=ttl) else cache.incr(current_key)
+        counts.append((current, cache.get(previous_key) or 0))
+    return counts
+
+
+@functools.cache
+def _redis_client(cache):
+    """The redis-py client of a one-server Redis cache, made once (Django makes one per call), or None."""
     client = getattr(cache, "_cache", None)
     if isinstance(cache, RedisCache) and len(getattr(client, "_servers", ())) == 1:
-        current_key, previous_key = cache.make_and_validate_key(current_key), cache.make_and_validate_key(previous_key)
-        pipe = client.get_client(current_key, write=True).pipeline(transaction=False)
-        pipe.set(current_key, 0, ex=ttl, nx=True)
-        pipe.incr(current_key)
-        pipe.get(previous_key)
-        _, current, previous = pipe.execute()
-        return int(current), int(previous or 0)
-    current = 1 if cache.add(current_key, 1, timeout=ttl) else cache.incr(current_key)
-    return current, cache.get(previous_key) or 0
+        return client.get_client(write=True)
+    return None
 
 
 def _wait(spec: Limit, previous: int, current: int, elapsed: float) -> int:

@@ -13,18 +13,25 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import hashlib
 import logging
 from importlib import import_module
 from types import SimpleNamespace
 
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.sessions.backends import db as db_sessions
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http.cookie import parse_cookie
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +59,61 @@ def session_user(session_key: str | None):
     if not user.is_authenticated or not user.is_active:
         return None
     return user
+
+
+def session_users(session_keys) -> dict[str, object]:
+    """``session_user`` for many sessions at once: two queries for all of them (a reconnect storm).
+
+    The same check as ``django.contrib.auth.get_user``: a session that exists and has not expired,
+    names a configured backend, and carries the user's current session hash; the user active. A
+    session this cannot decide alone (another session engine or backend, a hash from a fallback
+    secret, which Django renews) goes through ``session_user``. The users come with their profile.
+    """
+    keys = [key for key in dict.fromkeys(session_keys) if key]
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
+    if not issubclass(store_class, db_sessions.SessionStore) or not keys:
+        return {key: session_user(key) for key in session_keys}
+    rows = dict(
+        store_class.get_model_class()
+        .objects.filter(session_key__in=keys, expire_date__gt=timezone.now())
+        .values_list("session_key", "session_data")
+    )
+    sessions, ids = {}, set()
+    user_model = auth.get_user_model()
+    for key, data in rows.items():
+        session = store_class().decode(data)
+        try:
+            user_id = user_model._meta.pk.to_python(session[auth.SESSION_KEY])
+        except (KeyError, ValidationError):
+            continue  # not signed in
+        sessions[key] = (user_id, session)
+        ids.add(user_id)
+    users = user_model._default_manager.select_related("profile").in_bulk(ids)
+    found: dict[str, object] = {}
+    for key in session_keys:
+        if key not in sessions:
+            found[key] = None
+            continue
+        user_id, session = sessions[key]
+        user, backend = users.get(user_id), session.get(auth.BACKEND_SESSION_KEY)
+        if backend not in settings.AUTHENTICATION_BACKENDS or not _plain_model_backend(backend):
+            found[key] = session_user(key)
+        elif user is None or not user.is_active:
+            found[key] = None
+        elif constant_time_compare(session.get(auth.HASH_SESSION_KEY) or "", user.get_session_auth_hash()):
+            found[key] = user
+        else:  # perhaps a fallback secret's hash: Django renews it, or ends the session
+            found[key] = session_user(key)
+    return found
+
+
+@functools.cache
+def _plain_model_backend(path: str) -> bool:
+    """Does this backend load users as ``ModelBackend`` does (by primary key, active ones only)?"""
+    backend = type(auth.load_backend(path))
+    return backend.get_user is ModelBackend.get_user and (
+        backend.user_can_authenticate is ModelBackend.user_can_authenticate
+    )
 
 
 def session_digest(session_key: str | None) -> str:
@@ -102,6 +164,48 @@ class SessionKeyMiddleware:
                 key = parse_cookie(value.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
                 break
         return await self.inner({**scope, "session_key": key or None}, receive, send)
+
+
+class Batched:
+    """Runs ``function`` in the database thread for many waiting callers at once.
+
+    ``await batched(item)`` queues the item; one runner hands every queued item (up to ``size``) to
+    ``function(items)`` in one ``database_sync_to_async`` call and gives each caller its entry of the
+    returned list, raising it if it is an exception. While one batch is in the thread, the next one
+    gathers. So a lone handshake costs what it did, and a storm of them (every socket of a restarted
+    process reconnecting) shares its queries: a few per batch instead of several per socket (#19).
+    One per event loop (the hub holds them).
+    """
+
+    def __init__(self, function, *, size: int = 200):
+        self.function, self.size = function, size
+        self._pending: list[tuple[object, asyncio.Future]] = []
+        self._runner: asyncio.Task | None = None
+
+    async def __call__(self, item):
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((item, future))
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.ensure_future(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[: self.size], self._pending[self.size :]
+            batch = [(item, future) for item, future in batch if not future.done()]  # callers gone
+            if not batch:
+                continue
+            try:
+                results = await database_sync_to_async(self.function)([item for item, _ in batch])
+            except Exception as error:  # the batch as a whole failed (the database is down): each caller hears it
+                results = [error] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
 
 
 class FrameWriter:

@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
 from lernen25.errors import RefusalKind, Refused
-from lernen25.limits import consume
+from lernen25.limits import consume_many
 from lernen25.permissions import allowed
 from lernen25.sockets import (
     CLOSE_FORBIDDEN,
@@ -32,9 +32,11 @@ from lernen25.sockets import (
     FrameWriter,
     session_digest,
     session_user,
+    session_users,
 )
 from plc import frames, realtime, services
 from plc.models import Message, PlgPage, Topic
+from plc.permissions import load_memberships
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +87,14 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         self.plg_id = int(self.scope["url_route"]["kwargs"]["plg_id"])
         self.session_key = self.scope.get("session_key")  # lernen25.sockets.SessionKeyMiddleware
         await self.accept()
+        hub = realtime.hub()
         try:
-            self.plg = await database_sync_to_async(self._admit)()
+            self.user, self.plg, self.user_name = await hub.batched("plc.admit", _admit_many)(self)
         except _Closed as closed:
             return await self._refuse(closed.code, closed.error, closed.message)
         except Refused as refusal:  # the handshake limit
             return await self._refuse(CLOSE_TOO_MANY, refusal.kind.value, str(refusal.message), refusal.retry_after)
-        hub = realtime.hub()
+        self.user_id, self.admitted_at = self.user.pk, time.monotonic()
         if hub.sockets_of(self.user_id) >= SOCKETS_PER_USER:
             message = _("You have too many open discussion windows; please close some of them.")
             return await self._refuse(CLOSE_TOO_MANY, "too_many_sockets", message)
@@ -212,7 +215,14 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     async def on_sync(self, frame: frames.Sync):
         have = frozenset(frame.have)
-        result = await database_sync_to_async(self._catch_up)(frame.last_seq, have)
+        # The client's first sync follows the handshake within milliseconds: the session was checked
+        # there, and a sign-out meanwhile reaches the socket as a re-check. Those of sockets admitted
+        # together are answered together; later syncs check the session again.
+        if self.waiting is not None and time.monotonic() - self.admitted_at < ADMISSION_FRESH:
+            request = (self.user, self.plg_id, frame.last_seq, have)
+            result = await realtime.hub().batched("plc.catch_up", _catch_up_many)(request)
+        else:
+            result = await database_sync_to_async(self._catch_up)(frame.last_seq, have)
         # Back in the event loop, nothing runs in between: what the hub delivered meanwhile is in
         # ``sent`` or ``waiting``; the answer goes out behind what was written before it.
         batch = []
@@ -269,20 +279,6 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     # In the database thread:
 
-    def _admit(self) -> PlgPage:
-        """May this socket open? Raises ``_Closed`` (or ``Refused`` from the handshake limit)."""
-        user = session_user(self.session_key)
-        if user is None:
-            raise _Closed(CLOSE_SIGNED_OUT, _("Please sign in again."))
-        self.user, self.user_id = user, user.pk
-        self.admitted_at = time.monotonic()
-        plg = PlgPage.objects.live().filter(pk=self.plg_id).first()
-        if plg is None or not allowed(self.user, "plc.connect", plg):
-            raise _Closed(CLOSE_FORBIDDEN, _("You have no access to this discussion."))
-        consume(self.user, "plc.connect")
-        self.user_name = self.user.display_name  # reads the profile: here, not in the event loop
-        return plg
-
     def _current_user(self):
         """The socket's person, loaded again through its session; ``_Closed`` if that no longer holds.
 
@@ -298,11 +294,7 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         return user
 
     def _catch_up(self, last_seq: int, have: frozenset[int]):
-        # The client's first sync follows the handshake within milliseconds: the session was checked
-        # there, and a sign-out meanwhile reaches the socket as a re-check. Later syncs check again.
-        first = self.waiting is not None and time.monotonic() - self.admitted_at < ADMISSION_FRESH
-        user = self.user if first else self._current_user()
-        result = services.catch_up(actor=user, plg_id=self.plg_id, last_seq=last_seq, have=have)
+        result = services.catch_up(actor=self._current_user(), plg_id=self.plg_id, last_seq=last_seq, have=have)
         result.messages = [realtime.message_payload(message) for message in result.messages]
         return result
 
@@ -335,6 +327,44 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     def _read(self, topic_id: int, message_id: int) -> int:
         return services.mark_read_live(actor=self._current_user(), topic=self._topic(topic_id), message_id=message_id)
+
+
+# In the database thread, for the handshakes and first syncs that wait together (``Batched``):
+
+
+def _admit_many(sockets: list[DiscussionConsumer]) -> list:
+    """May these sockets open? For each ``(user, plg, display name)``, or ``_Closed``/``Refused`` (the limit).
+
+    A few queries for all of them (sessions, people with profiles, PLGs, memberships) and one Redis
+    round trip for the handshake limit; the rules decide for each as always.
+    """
+    users = session_users([socket.session_key for socket in sockets])
+    plgs = PlgPage.objects.live().in_bulk({socket.plg_id for socket in sockets})
+    load_memberships((users[socket.session_key], socket.plg_id) for socket in sockets if users[socket.session_key])
+    results: list = []
+    admitted = []
+    for socket in sockets:
+        user, plg = users[socket.session_key], plgs.get(socket.plg_id)
+        if user is None:
+            results.append(_Closed(CLOSE_SIGNED_OUT, _("Please sign in again.")))
+        elif plg is None or not allowed(user, "plc.connect", plg):
+            results.append(_Closed(CLOSE_FORBIDDEN, _("You have no access to this discussion.")))
+        else:
+            admitted.append((len(results), user, plg))
+            results.append(None)
+    refusals = consume_many([user for _, user, _ in admitted], "plc.connect")
+    for (index, user, plg), refusal in zip(admitted, refusals, strict=True):
+        results[index] = refusal or (user, plg, user.display_name)  # the profile: here, not in the event loop
+    return results
+
+
+def _catch_up_many(requests: list[tuple]) -> list:
+    """The first syncs of freshly admitted sockets: ``(user, plg id, last_seq, have)`` each."""
+    results = services.catch_up_many(requests)
+    for result in results:
+        if not isinstance(result, Exception):
+            result.messages = [realtime.message_payload(message) for message in result.messages]
+    return results
 
 
 class _Budget:

@@ -40,6 +40,23 @@ def membership_of(user, plg: PlgPage) -> Membership | None:
     return cache[plg.pk]
 
 
+def load_memberships(pairs) -> None:
+    """Read the memberships of many (user, PLG id) pairs in one query into each user's cache.
+
+    For work done in batches (a storm of socket handshakes): ``membership_of`` then answers from the
+    cache, and the rules decide as always.
+    """
+    pairs = [(user, plg_id) for user, plg_id in pairs if getattr(user, "is_authenticated", False)]
+    if not pairs:
+        return
+    rows = Membership.objects.filter(
+        plg_id__in={plg_id for _, plg_id in pairs}, user_id__in={user.pk for user, _ in pairs}
+    )
+    found = {(row.user_id, row.plg_id): row for row in rows}
+    for user, plg_id in pairs:
+        user.__dict__.setdefault(_CACHE_ATTR, {})[plg_id] = found.get((user.pk, plg_id))
+
+
 def forget_memberships(user) -> None:
     user.__dict__.pop(_CACHE_ATTR, None)
 

@@ -31,7 +31,7 @@ from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
 from lernen25.limits import shared_cache
-from lernen25.sockets import SOCKETS_GROUP
+from lernen25.sockets import SOCKETS_GROUP, Batched
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ class Hub:
         self._announced: dict[int, tuple] = {}  # PLG → the presence frame last sent
         self._per_user: collections.Counter[int] = collections.Counter()  # user → local sockets
         self._typing: dict[tuple[int, int, int], float] = {}  # (PLG, user, topic) → last relayed
+        self._batched: dict[str, Batched] = {}  # handshakes and first syncs, admitted together
 
     async def add(self, plg_id: int, socket: LocalSocket) -> None:
         layer = get_channel_layer()
@@ -169,6 +170,13 @@ class Hub:
                 with contextlib.suppress(Exception):
                     await layer.group_discard(group_name(plg_id), self.channel)
         self.presence_changed(plg_id)
+
+    def batched(self, name: str, function) -> Batched:
+        """This loop's ``Batched`` runner of ``function`` (created on first use)."""
+        runner = self._batched.get(name)
+        if runner is None:
+            runner = self._batched[name] = Batched(function)
+        return runner
 
     def sockets_of(self, user_id: int) -> int:
         """How many discussion sockets the person has open in this process."""

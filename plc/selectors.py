@@ -218,6 +218,12 @@ def stream_position(plg_id: int) -> int:
     return DiscussionSequence.objects.filter(pk=plg_id).values_list("last_seq", flat=True).first() or 0
 
 
+def stream_positions(plg_ids) -> dict[int, int]:
+    """``stream_position`` of several PLGs in one query."""
+    found = dict(DiscussionSequence.objects.filter(pk__in=plg_ids).values_list("pk", "last_seq"))
+    return {plg_id: found.get(plg_id, 0) for plg_id in plg_ids}
+
+
 @dataclass
 class CatchUp:
     messages: list[Message]  # in stream order; empty when incomplete
@@ -225,22 +231,24 @@ class CatchUp:
     complete: bool  # False: more than CATCH_UP_LIMIT missed, the client reloads the page instead
 
 
-def catch_up(plg_id: int, *, last_seq: int, have: frozenset[int] = frozenset()) -> CatchUp:
+def catch_up(plg_id: int, *, last_seq: int, have: frozenset[int] = frozenset(), until: int | None = None) -> CatchUp:
     """What a client that holds the stream up to ``last_seq`` (and the positions ``have``) misses.
 
     Each message once, in its latest version: the messages whose last change is after ``last_seq``
     and not one the client says it has. A message whose newer change is not committed yet is not
     sent in its older version either; the newer one comes live or with the next catch-up.
+    ``until``: the stream position, if the caller has just read it (``stream_positions``).
     """
-    until = stream_position(plg_id)
+    if until is None:
+        until = stream_position(plg_id)
+    if last_seq >= until:
+        return CatchUp([], until, True)
     missed = (
         Message.objects.filter(plg_id=plg_id, seq__gt=last_seq, seq__lte=until)
         .exclude(seq__in=have)
         .select_related("author__profile", "reply_to__author__profile")
         .order_by("seq")
     )
-    if last_seq >= until:
-        return CatchUp([], until, True)
     messages = list(missed[: CATCH_UP_LIMIT + 1])
     if len(messages) > CATCH_UP_LIMIT:
         return CatchUp([], last_seq, False)

@@ -19,6 +19,7 @@ from plc.services.curation import (
 from plc.services.discussion import (
     MAX_BODY,
     catch_up,
+    catch_up_many,
     create_topic,
     delete_message,
     edit_message,
@@ -58,6 +59,7 @@ __all__ = [
     "approve_proposal",
     "cancel_meeting",
     "catch_up",
+    "catch_up_many",
     "create_plg",
     "create_topic",
     "decide_request",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from lernen25 import audit
 from lernen25.errors import RefusalKind, Refused
-from lernen25.limits import consume
+from lernen25.limits import consume, consume_many
 from lernen25.notifications import notify
 from lernen25.permissions import refuse_unless, require
 from plc import markdown, realtime, selectors
@@ -210,6 +210,20 @@ def catch_up(*, actor, plg_id: int, last_seq: int, have: frozenset[int] = frozen
     """What a reconnecting client misses (``selectors.catch_up``), counted against its limit."""
     consume(actor, "plc.catch_up")
     return selectors.catch_up(plg_id, last_seq=last_seq, have=have)
+
+
+def catch_up_many(requests: list[tuple]) -> list:
+    """``catch_up`` for many ``(actor, plg_id, last_seq, have)`` at once, a result or a refusal each.
+
+    The first sync of sockets admitted together (``plc.consumers``): one Redis round trip for the
+    limits, one query for the stream positions, and a query only for the clients that are behind.
+    """
+    refusals = consume_many([actor for actor, *_ in requests], "plc.catch_up")
+    positions = selectors.stream_positions({plg_id for _, plg_id, _, _ in requests})
+    return [
+        refusal or selectors.catch_up(plg_id, last_seq=last_seq, have=have, until=positions[plg_id])
+        for (_, plg_id, last_seq, have), refusal in zip(requests, refusals, strict=True)
+    ]
 
 
 def mark_read_live(*, actor, topic: Topic, message_id: int) -> int:

@@ -103,3 +103,16 @@ def test_no_window_of_the_limits_length_ever_holds_more_than_the_limit(times):
     # And within any single fixed window (start is a window's start) never more than the limit.
     for window in range(7):
         assert sum(window * 10 <= t < (window + 1) * 10 for t in passed) <= spec.count
+
+
+def test_consume_many_counts_each_actor_in_one_go_and_refuses_only_the_one_over(sample_limit):
+    start = 1_000_000.0
+    for i in range(5):
+        limits.consume("busy", NAME, now=start + i * 0.01)
+    refusals = limits.consume_many(["busy", "calm", "calm"], NAME, now=start + 0.1)
+    assert refusals[0] is not None and refusals[0].kind == RefusalKind.RATE_LIMITED
+    assert refusals[1:] == [None, None]
+    # "calm" was counted twice; three more fit, the fourth does not
+    assert [_refusal("calm", start + 0.2) for _ in range(3)] == [None] * 3
+    assert _refusal("calm", start + 0.2) is not None
+    assert _refusal("busy", start + 0.2) is not None  # the refused attempt did not count, but 5 did

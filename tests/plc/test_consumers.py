@@ -22,6 +22,7 @@ from lernen25 import limits
 from plc import consumers, realtime, selectors, services
 from plc.models import Message, MessageState, ReadPosition
 from tests.plc.sockets import (
+    TIMEOUT,
     close_all,
     close_code,
     drain,
@@ -33,6 +34,7 @@ from tests.plc.sockets import (
     run,
     send,
     session_of,
+    socket,
     sync,
 )
 
@@ -158,6 +160,61 @@ def test_member_lead_and_smz_connect_to_a_closed_plg(request, closed_plg, person
             await close_all(ws)
 
     assert run(scenario)
+
+
+def test_handshakes_arriving_together_are_admitted_together_each_with_its_own_answer(
+    monkeypatch, open_plg, closed_plg, topic, lehrkraft_a, lehrkraft_b, plg_leitung, smz
+):
+    """A reconnect storm: the waiting handshakes share their queries (``Batched``), the rules decide each."""
+    batches = []
+    admit_many = consumers._admit_many
+    monkeypatch.setattr(consumers, "_admit_many", lambda sockets: batches.append(len(sockets)) or admit_many(sockets))
+    for body in ("eins", "zwei", "drei"):
+        _post(plg_leitung, topic, body)
+    position = selectors.stream_position(open_plg.pk)
+    cases = [  # (PLG, session, last_seq of the first sync) → close code or the messages caught up
+        (open_plg, session_of(lehrkraft_a), 0),
+        (open_plg, session_of(plg_leitung), position),
+        (open_plg, session_of(lehrkraft_b), 0),  # not a member
+        (open_plg, None, 0),  # no session
+        (closed_plg, session_of(smz), 0),
+        (closed_plg, session_of(lehrkraft_b), 0),  # outsider
+        (open_plg, session_of(lehrkraft_a), position - 1),  # a second tab, one message behind
+    ]
+
+    async def scenario():
+        sockets = [socket(plg.pk, session) for plg, session, _ in cases]
+        await asyncio.gather(*(ws.connect(timeout=TIMEOUT) for ws in sockets))
+
+        async def outcome(ws, last_seq):
+            await send(ws, type="sync", last_seq=last_seq)
+            frame = await ws.receive_json_from(timeout=TIMEOUT)
+            if frame["type"] == "error":
+                return frame["code"], (await ws.receive_output(timeout=TIMEOUT))["code"]
+            messages = []
+            while frame["type"] != "synced":
+                if frame["type"] == "message":
+                    messages.append(frame["seq"])
+                frame = await ws.receive_json_from(timeout=TIMEOUT)
+            return messages, frame["last_seq"]
+
+        try:
+            last_seqs = [last_seq for _, _, last_seq in cases]
+            return await asyncio.gather(*(outcome(ws, seq) for ws, seq in zip(sockets, last_seqs, strict=True)))
+        finally:
+            await close_all(*sockets)
+
+    outcomes = run(scenario)
+    assert outcomes == [
+        (list(range(1, position + 1)), position),  # the topic opened with a message of its own
+        ([], position),
+        ("forbidden", 4403),
+        ("signed_out", 4401),
+        ([], 0),
+        ("forbidden", 4403),
+        ([position], position),
+    ]
+    assert sum(batches) == len(cases) and len(batches) < len(cases)
 
 
 # --- Catch-up -------------------------------------------------------------------------------

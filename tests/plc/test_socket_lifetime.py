@@ -27,6 +27,7 @@ from tests.plc.sockets import (
     is_open,
     next_frame,
     open_socket,
+    open_synced,
     refused,
     run,
     send,
@@ -171,7 +172,7 @@ def test_a_write_after_a_lost_signal_checks_the_session_and_stores_nothing(open_
     before = Message.objects.count()
 
     async def scenario():
-        ws = await open_socket(open_plg.pk, session)
+        ws = await open_synced(open_plg.pk, session)  # admitted before the sign-out
         await sync_to_async(_client(session).post)(reverse("account_logout"))
         assert await is_open(ws)  # nobody told it
         await send(ws, type="post", topic=topic.pk, body="Nach dem Abmelden", client_id="late")

@@ -244,7 +244,8 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
             self.writer.write(payload)
 
     async def on_post(self, frame: frames.Post):
-        await database_sync_to_async(self._post)(frame.topic, frame.body, frame.reply_to, frame.client_id)
+        # Posts of this process's sockets that wait together are checked and written together.
+        await realtime.hub().batched("plc.post", _post_many)((self, frame))
 
     async def on_edit(self, frame: frames.Edit):
         await database_sync_to_async(self._edit)(frame.message, frame.body)
@@ -285,7 +286,10 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         Signed out, password changed elsewhere, deactivated (4401), or no longer allowed here (4403).
         A fresh user object also means fresh role and membership caches.
         """
-        user = session_user(self.session_key)
+        return self._still_allowed(session_user(self.session_key))
+
+    def _still_allowed(self, user):
+        """``_current_user`` for a user loaded already (``session_users`` for a batch)."""
         if user is None or user.pk != self.user_id:
             raise _Closed(CLOSE_SIGNED_OUT, _signed_out_message())
         if not allowed(user, "plc.connect", self.plg):
@@ -309,12 +313,6 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
         if message is None:
             raise Refused(_("This message does not exist in this PLC."), RefusalKind.NOT_FOUND)
         return message
-
-    def _post(self, topic_id: int, body: str, reply_to: int | None, client_id: str):
-        user = self._current_user()
-        topic = self._topic(topic_id)
-        reply = self._message(reply_to) if reply_to else None
-        services.post_message(actor=user, topic=topic, body=body, reply_to=reply, client_id=client_id)
 
     def _edit(self, message_id: int, body: str):
         services.edit_message(actor=self._current_user(), message=self._message(message_id), body=body)
@@ -355,6 +353,37 @@ def _admit_many(sockets: list[DiscussionConsumer]) -> list:
     refusals = consume_many([user for _, user, _ in admitted], "plc.connect")
     for (index, user, plg), refusal in zip(admitted, refusals, strict=True):
         results[index] = refusal or (user, plg, user.display_name)  # the profile: here, not in the event loop
+    return results
+
+
+def _post_many(posts: list[tuple[DiscussionConsumer, frames.Post]]) -> list:
+    """Posts that waited together: every session checked again, topics and replies read, then written.
+
+    A few queries for all of them, then ``services.post_messages``; each gets its message or why not.
+    """
+    sockets = [socket for socket, _ in posts]
+    users = session_users([socket.session_key for socket in sockets])
+    load_memberships((users[socket.session_key], socket.plg_id) for socket in sockets if users[socket.session_key])
+    topics = Topic.objects.select_related("plg").in_bulk({frame.topic for _, frame in posts})
+    replies = Message.objects.in_bulk({frame.reply_to for _, frame in posts if frame.reply_to})
+    results: list = []
+    accepted = []
+    for socket, frame in posts:
+        topic, reply = topics.get(frame.topic), replies.get(frame.reply_to)
+        try:
+            user = socket._still_allowed(users[socket.session_key])
+            if topic is None or topic.plg_id != socket.plg_id:
+                raise Refused(_("This topic does not exist in this PLC."), RefusalKind.NOT_FOUND)
+            if frame.reply_to and (reply is None or reply.plg_id != socket.plg_id):
+                raise Refused(_("This message does not exist in this PLC."), RefusalKind.NOT_FOUND)
+        except (_Closed, Refused) as refusal:
+            results.append(refusal)
+            continue
+        accepted.append((len(results), (user, topic, frame.body, reply, frame.client_id)))
+        results.append(None)
+    written = services.post_messages([post for _, post in accepted])
+    for (index, _post), result in zip(accepted, written, strict=True):
+        results[index] = result
     return results
 
 

@@ -26,6 +26,7 @@ from plc.services.discussion import (
     mark_read,
     mark_read_live,
     post_message,
+    post_messages,
     set_hidden,
     set_topic_flags,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "mark_read",
     "mark_read_live",
     "post_message",
+    "post_messages",
     "promote_to_lead",
     "propose_plg",
     "publish_result",

@@ -8,8 +8,11 @@ consumer and the HTTP views call the same functions.
 
 from __future__ import annotations
 
+import collections
+import functools
+
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -34,35 +37,35 @@ def _clean_body(body: str) -> str:
     return body
 
 
-def next_seq(plg_id: int) -> int:
-    """The PLG's next stream position. Call it inside the write's transaction.
+def next_seq(plg_id: int, count: int = 1) -> int:
+    """The PLG's next stream position (the last of ``count`` new ones). Call it inside the write's transaction.
 
     The counter row stays locked until that transaction ends, so a second writer of the same PLG
     waits here: positions are handed out in commit order and without gaps (``DiscussionSequence``).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("next_seq() must run inside the transaction of the write")
-    if (seq := _increment(plg_id)) is not None:
+    if (seq := _increment(plg_id, count)) is not None:
         return seq
     try:
         with transaction.atomic():  # a savepoint: a concurrent first writer may win the insert
-            DiscussionSequence.objects.create(plg_id=plg_id, last_seq=1)
-        return 1
+            DiscussionSequence.objects.create(plg_id=plg_id, last_seq=count)
+        return count
     except IntegrityError:
-        return _increment(plg_id)
+        return _increment(plg_id, count)
 
 
-def _increment(plg_id: int) -> int | None:
+def _increment(plg_id: int, count: int = 1) -> int | None:
     """One statement (UPDATE … RETURNING: PostgreSQL, SQLite ≥ 3.35) instead of an update and a read."""
     if not connection.features.can_return_columns_from_insert:  # no RETURNING (SQLite before 3.35)
-        if not DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + 1):
+        if not DiscussionSequence.objects.filter(pk=plg_id).update(last_seq=F("last_seq") + count):
             return None
         return DiscussionSequence.objects.filter(pk=plg_id).values_list("last_seq", flat=True).get()
     meta, quote = DiscussionSequence._meta, connection.ops.quote_name
     table, column, key = quote(meta.db_table), quote("last_seq"), quote(meta.pk.column)
-    sql = f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}"  # noqa: S608 - names from the model, quoted
+    sql = f"UPDATE {table} SET {column} = {column} + %s WHERE {key} = %s RETURNING {column}"  # noqa: S608 - names from the model, quoted
     with connection.cursor() as cursor:
-        cursor.execute(sql, [plg_id])
+        cursor.execute(sql, [count, plg_id])
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -92,53 +95,129 @@ def create_topic(*, actor, plg: PlgPage, title: str, body: str) -> Topic:
 
 def post_message(*, actor, topic: Topic, body: str, reply_to: Message | None = None, client_id: str = "") -> Message:
     """Post to a topic. Locked topics take posts from leads and the SMZ only."""
-    plg = topic.plg
-    require(actor, "plc.post", plg)
-    if topic.locked:
-        require(actor, "plc.post_when_locked", plg)
-    if reply_to is not None and reply_to.topic_id != topic.pk:
-        raise Refused(_("You can only reply to a message of the same topic."), RefusalKind.INVALID)
-    body = _clean_body(body)
+    body = _check_post(actor, topic, body, reply_to)
     consume(actor, "plc.write")
     with transaction.atomic():
         message = _write_message(actor=actor, topic=topic, body=body, reply_to=reply_to, client_id=client_id)
     return message
 
 
+def post_messages(posts: list[tuple]) -> list:
+    """``post_message`` for several ``(actor, topic, body, reply_to, client_id)`` at once: a message or a
+    refusal each.
+
+    The socket posts that waited together (``plc.consumers``): each checked as alone, the limits
+    counted in one Redis round trip, the accepted ones written in one transaction, in order. Should
+    that transaction fail, each is written again on its own, so one bad post cannot take the others.
+    """
+    results: list = []
+    accepted = []
+    for actor, topic, body, reply_to, client_id in posts:
+        try:
+            body = _check_post(actor, topic, body, reply_to)
+        except Refused as refusal:
+            results.append(refusal)
+            continue
+        accepted.append((len(results), (actor, topic, body, reply_to, client_id)))
+        results.append(None)
+    refusals = consume_many([actor for _, (actor, *_) in accepted], "plc.write")
+    for (index, _post), refusal in zip(accepted, refusals, strict=True):
+        results[index] = refusal
+    writes = [(index, post) for (index, post), refusal in zip(accepted, refusals, strict=True) if refusal is None]
+    if not writes:
+        return results
+    try:
+        with transaction.atomic():
+            written = _write_messages([post for _, post in writes])
+    except DatabaseError as error:
+        if len(writes) == 1:
+            results[writes[0][0]] = error
+            return results
+        written = []
+        for _index, post in writes:
+            try:
+                with transaction.atomic():
+                    written.extend(_write_messages([post]))
+            except DatabaseError as single:
+                written.append(single)
+    for (index, _post), result in zip(writes, written, strict=True):
+        results[index] = result
+    return results
+
+
+def _check_post(actor, topic: Topic, body: str, reply_to: Message | None) -> str:
+    """May ``actor`` post this here? Returns the cleaned body; raises ``Refused``."""
+    plg = topic.plg
+    require(actor, "plc.post", plg)
+    if topic.locked:
+        require(actor, "plc.post_when_locked", plg)
+    if reply_to is not None and reply_to.topic_id != topic.pk:
+        raise Refused(_("You can only reply to a message of the same topic."), RefusalKind.INVALID)
+    return _clean_body(body)
+
+
 def _write_message(*, actor, topic: Topic, body: str, reply_to: Message | None, client_id: str = "") -> Message:
-    # Mentions need every member's name; most messages have no "@" and skip that query.
-    names = selectors.member_names(topic.plg) if "@" in body else {}
-    body_html, mentioned = markdown.render_with_mentions(body, names)  # highlighted = notified
-    message = Message.objects.create(
-        plg_id=topic.plg_id,
-        topic=topic,
-        author=actor,
-        body=body,
-        body_html=body_html,
-        reply_to=reply_to,
-        seq=next_seq(topic.plg_id),
-    )
-    Topic.objects.filter(pk=topic.pk).update(last_message_at=message.created_at)
-    # The author has read their own message: one upsert (the new id is the topic's highest).
+    return _write_messages([(actor, topic, body, reply_to, client_id)])[0]
+
+
+def _write_messages(posts: list[tuple]) -> list[Message]:
+    """Write checked ``(actor, topic, body, reply_to, client_id)`` posts, in the caller's transaction.
+
+    Stream positions in the order of ``posts``; one statement per kind of row for all of them (the
+    messages, each topic's last activity, the authors' read positions), so the socket's batches of
+    posts (``post_messages``) cost little more than one. Broadcast after the commit, in order.
+    """
+    counts = collections.Counter(topic.plg_id for _, topic, *_ in posts)
+    positions = {}
+    for plg_id, count in counts.items():
+        last = next_seq(plg_id, count)
+        positions[plg_id] = iter(range(last - count + 1, last + 1))
+    messages, mentions = [], []
+    for actor, topic, body, reply_to, _client_id in posts:
+        # Mentions need every member's name; most messages have no "@" and skip that query.
+        names = selectors.member_names(topic.plg) if "@" in body else {}
+        body_html, mentioned = markdown.render_with_mentions(body, names)  # highlighted = notified
+        messages.append(
+            Message(
+                plg_id=topic.plg_id,
+                topic=topic,
+                author=actor,
+                body=body,
+                body_html=body_html,
+                reply_to=reply_to,
+                seq=next(positions[topic.plg_id]),
+            )
+        )
+        mentions.append(mentioned - {actor.pk})
+    if connection.features.can_return_rows_from_bulk_insert:
+        Message.objects.bulk_create(messages)
+    else:
+        for message in messages:
+            message.save(force_insert=True)
+    newest = {message.topic: message for message in messages}  # per topic
+    for topic, message in newest.items():
+        Topic.objects.filter(pk=topic.pk).update(last_message_at=message.created_at)
+    # The authors have read their own messages: one upsert (each new id is its topic's highest).
+    read = {(message.author, message.topic): message.pk for message in messages}
     ReadPosition.objects.bulk_create(
-        [ReadPosition(user=actor, topic=topic, last_read_id=message.pk)],
+        [ReadPosition(user=author, topic=topic, last_read_id=last) for (author, topic), last in read.items()],
         update_conflicts=True,
         unique_fields=["user", "topic"],
         update_fields=["last_read_id", "updated_at"],
     )
-    mentioned -= {actor.pk}
-    if mentioned:
-        message.mentions.set(mentioned)
-        notify(
-            get_user_model().objects.filter(pk__in=mentioned),
-            actor=actor,
-            kind="plc.mention",
-            params={"name": actor.display_name, "topic": topic.title},
-            url=f"{selectors.topic_url(topic)}#m{message.pk}",
-            email=False,  # mentions reach e-mail through the daily digest
-        )
-    transaction.on_commit(lambda: realtime.publish_message(message, client_id=client_id))
-    return message
+    for (actor, topic, _body, _reply_to, client_id), message, mentioned in zip(posts, messages, mentions, strict=True):
+        if mentioned:
+            message.mentions.set(mentioned)
+            notify(
+                get_user_model().objects.filter(pk__in=mentioned),
+                actor=actor,
+                kind="plc.mention",
+                params={"name": actor.display_name, "topic": topic.title},
+                url=f"{selectors.topic_url(topic)}#m{message.pk}",
+                email=False,  # mentions reach e-mail through the daily digest
+            )
+        transaction.on_commit(functools.partial(realtime.publish_message, message, client_id=client_id))
+    return messages
 
 
 def edit_message(*, actor, message: Message, body: str) -> Message:

@@ -432,6 +432,41 @@ def test_post_reaches_every_connected_member_and_the_sender_gets_its_client_id(
         assert f'id="m{message.pk}"' in frame["html"]
 
 
+def test_posts_arriving_together_are_written_together_and_each_sender_gets_its_answer(
+    monkeypatch, open_plg, topic, lehrkraft_a, plg_leitung
+):
+    batches = []
+    post_many = consumers._post_many
+    monkeypatch.setattr(consumers, "_post_many", lambda posts: batches.append(len(posts)) or post_many(posts))
+    senders = [session_of(lehrkraft_a), session_of(plg_leitung), session_of(lehrkraft_a)]
+    topics = [topic.pk, topic.pk, topic.pk + 1000]  # the third: a topic that does not exist
+
+    async def scenario():
+        sockets = [await open_synced(open_plg.pk, session) for session in senders]
+        try:
+            for index, (ws, topic_id) in enumerate(zip(sockets, topics, strict=True)):
+                await send(ws, type="post", topic=topic_id, body=f"Beitrag {index}", client_id=f"c-{index}")
+
+            async def answer(ws, index):
+                while True:  # one's own message, or an error frame
+                    frame = await ws.receive_json_from(timeout=TIMEOUT)
+                    if frame.get("client_id") == f"c-{index}":
+                        return frame["type"], frame.get("code") or frame["seq"]
+
+            return await asyncio.gather(*(answer(ws, index) for index, ws in enumerate(sockets)))
+        finally:
+            await close_all(*sockets)
+
+    first, second, unknown = run(scenario)
+    assert unknown == ("error", "not_found")
+    assert {first[0], second[0]} == {"message"} and sorted([first[1], second[1]]) == [2, 3]
+    assert sum(batches) == 3 and len(batches) < 3
+    assert list(Message.objects.filter(topic=topic).order_by("seq").values_list("body", flat=True))[1:] == [
+        "Beitrag 0",
+        "Beitrag 1",
+    ]
+
+
 def test_refused_posts_are_error_frames_and_the_connection_stays_open(
     open_plg, closed_plg, topic, lehrkraft_a, plg_leitung
 ):

@@ -13,9 +13,10 @@ import re
 from unittest import mock
 
 import pytest
+from django.db import DatabaseError
 
 from lernen25.models import Notification
-from plc import markdown, realtime, services
+from plc import markdown, realtime, selectors, services
 from plc.models import Message, MessageState, PlgStatus, ReadPosition, Topic
 from tests.plc.helpers import CONFLICT, FORBIDDEN, INVALID, post
 
@@ -387,3 +388,47 @@ def test_mark_read_beyond_the_topic_stops_at_its_newest_message(open_plg, topic,
     elsewhere = services.create_topic(actor=plg_leitung, plg=open_plg, title="Anderes", body="später")
     later_id = elsewhere.messages.get().pk
     assert services.mark_read(actor=lehrkraft_a, topic=topic, message_id=later_id) == newest.pk
+
+
+# --- Posts written together (the socket's batches) ------------------------------------------
+
+
+def test_posts_written_together_get_each_its_answer_and_consecutive_positions(
+    open_plg, topic, lehrkraft_a, lehrkraft_b, plg_leitung, django_capture_on_commit_callbacks
+):
+    before = selectors.stream_position(open_plg.pk)
+    with django_capture_on_commit_callbacks(execute=True) as published:
+        results = services.post_messages(
+            [
+                (lehrkraft_a, topic, "Erste", None, "a"),
+                (lehrkraft_b, topic, "Von außen", None, "b"),  # not a member
+                (plg_leitung, topic, "   ", None, "c"),  # empty
+                (plg_leitung, topic, "Zweite", None, "d"),
+            ]
+        )
+    first, outsider, empty, second = results
+    assert (first.body, second.body) == ("Erste", "Zweite")
+    assert (first.seq, second.seq) == (before + 1, before + 2)
+    assert str(outsider.message) == "Nur Mitglieder können hier schreiben." and outsider.kind == FORBIDDEN
+    assert str(empty.message) == "Bitte schreiben Sie einen Beitrag." and empty.kind == INVALID
+    assert len(published) == 2  # one broadcast per written message, after the one commit
+
+
+def test_a_post_whose_write_fails_does_not_take_the_others_of_its_batch(monkeypatch, topic, lehrkraft_a, plg_leitung):
+    from plc.services import discussion
+
+    write = discussion._write_messages
+
+    def failing(posts):
+        if any(body == "kaputt" for _, _, body, _, _ in posts):
+            raise DatabaseError("simulated")
+        return write(posts)
+
+    monkeypatch.setattr(discussion, "_write_messages", failing)
+    before = Message.objects.count()
+    posts = [(lehrkraft_a, topic, "gut", None, ""), (plg_leitung, topic, "kaputt", None, "")]
+    posts.append((plg_leitung, topic, "auch", None, ""))
+    good, bad, other = services.post_messages(posts)
+    assert isinstance(bad, DatabaseError)
+    assert Message.objects.count() == before + 2
+    assert [good.body, other.body] == ["gut", "auch"] and other.seq == good.seq + 1  # no gap

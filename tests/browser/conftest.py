@@ -193,11 +193,26 @@ def _migrate(env: dict[str, str], database: Path) -> None:
         partial.replace(cached)
 
 
-def start_daphne(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """daphne serving ``lernen25.asgi:application`` on the loopback ``port``, its output into ``log``."""
+# How each server runs the one ASGI application: daphne as `make run` does, uvicorn as production
+# serves /ws/ (docs/operations.md, the same options).
+SERVER_COMMANDS = {
+    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", "lernen25.asgi:application"],
+    "uvicorn": [
+        "uvicorn",
+        "lernen25.asgi:application",
+        *("--host", "127.0.0.1", "--port", "{port}", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false"),
+        *("--lifespan", "off", "--no-access-log", "--proxy-headers"),
+    ],
+}
+
+
+def start_server(env: dict[str, str], port: int, log: Path, server: str = "daphne") -> subprocess.Popen:
+    """``server`` (daphne, uvicorn) serving ``lernen25.asgi:application`` on the loopback ``port``,
+    its output into ``log``."""
+    program, *arguments = SERVER_COMMANDS[server]
     with log.open("wb") as log_file:
         return subprocess.Popen(
-            [str(BIN_DIR / "daphne"), "-b", "127.0.0.1", "-p", str(port), "lernen25.asgi:application"],
+            [str(BIN_DIR / program), *(argument.format(port=port) for argument in arguments)],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=log_file,
@@ -221,7 +236,7 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"daphne exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (our own loopback URL)
                 if response.status == 200:
@@ -246,7 +261,7 @@ def live_server_info() -> Iterator[LiveServer]:
         _migrate(env, tmp / "browser.sqlite3")
         # daphne loads Django while roles and personas are written; it reads the database only
         # when the first request comes, and /healthz is asked only after the seeding.
-        process = start_daphne(env, port, log)
+        process = start_server(env, port, log)
         _manage(env, "setup_roles")
         seed_env = {**env, "BROWSER_PERSONAS": json.dumps([vars(p) for p in PERSONAS.values()])}
         _manage(seed_env, "shell", "-c", (BROWSER_DIR / "seed_personas.py").read_text(encoding="utf-8"))

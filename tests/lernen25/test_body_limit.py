@@ -477,7 +477,7 @@ def daphne_process():
         _migrate,
         _server_env,
         _wait_until_healthy,
-        start_daphne,
+        start_server,
         stop_process,
     )
 
@@ -489,7 +489,7 @@ def daphne_process():
     process = None
     try:
         _migrate(env, tmp / "browser.sqlite3")
-        process = start_daphne(env, port, log)
+        process = start_server(env, port, log)
         _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
         yield SimpleNamespace(port=port, pid=process.pid, log=log)
     finally:

@@ -1,4 +1,7 @@
-"""Scale-out: two daphne processes sharing Redis (channel layer, cache) and one database.
+"""Scale-out: two server processes sharing Redis (channel layer, cache) and one database.
+
+The processes run uvicorn with the options production serves ``/ws/`` with (docs/operations.md,
+chosen by the benchmark of issue #19); the browser tests use daphne, as ``make run`` does.
 
 What only real processes show:
 
@@ -60,7 +63,7 @@ from tests.browser.conftest import (
     _schema_key,
     _server_env,
     _wait_until_healthy,
-    start_daphne,
+    start_server,
     stop_process,
 )
 from tests.plc.scale_out_client import (
@@ -77,7 +80,7 @@ from tests.plc.scale_out_client import (
     sync,
 )
 
-# Daphne processes and Redis: run in the serial phase of `make test`, not beside other workers.
+# Server processes and Redis: run in the serial phase of `make test`, not beside other workers.
 pytestmark = pytest.mark.serial
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -422,9 +425,10 @@ def _running_cluster(name: str, redis_url: str) -> Iterator[Cluster]:
         )
         logs = []
         for port in ports:
-            log = tmp / f"daphne-{port}.log"
+            log = tmp / f"uvicorn-{port}.log"
             logs.append(log)
-            processes.append(start_daphne({**env, "SITE_URL": f"http://127.0.0.1:{port}"}, port, log))
+            site = {"SITE_URL": f"http://127.0.0.1:{port}"}
+            processes.append(start_server({**env, **site}, port, log, server="uvicorn"))
         for port, process, log in zip(ports, processes, logs, strict=True):
             _wait_until_healthy(f"http://127.0.0.1:{port}/healthz", process, log)
         urls = (f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}")

@@ -553,6 +553,14 @@ class TimedConnection(ClientConnection):
         return self.arrivals.popleft() if self.arrivals else time.perf_counter()
 
 
+def frames_of(data: str | bytes) -> list[str]:
+    """The frames in one WebSocket frame: our server sends messages written together as one JSON array."""
+    text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+    if not text.startswith("["):
+        return [text]
+    return [json.dumps(frame, ensure_ascii=False) for frame in json.loads(text)]
+
+
 def frame_type(raw: str | bytes) -> str:
     """The ``type`` of a server frame without parsing all of it (servers write it first)."""
     match = FRAME_TYPE.match(raw if isinstance(raw, str) else raw.decode("utf-8", "replace"))
@@ -595,19 +603,20 @@ async def open_socket(target: Target, timeout: float = 30) -> TimedConnection:
         try:
             async with asyncio.timeout(timeout) as budget:
                 while True:
-                    raw = await ws.recv()
+                    data = await ws.recv()
                     ws.arrived()
-                    kind = frame_type(raw)
-                    if kind == "message":
-                        ws.catch_up.append(json.loads(raw).get("seq"))
-                    elif kind == "synced":
-                        ws.synced = json.loads(raw)
-                        return ws
-                    elif kind == "error":
-                        # A refused handshake closes right after its error frame (then ConnectionClosed tells
-                        # the code); a refused sync leaves the socket open without synced.
-                        refused = json.loads(raw).get("code")
-                        budget.reschedule(asyncio.get_running_loop().time() + 1)
+                    for raw in frames_of(data):
+                        kind = frame_type(raw)
+                        if kind == "message":
+                            ws.catch_up.append(json.loads(raw).get("seq"))
+                        elif kind == "synced":
+                            ws.synced = json.loads(raw)
+                            return ws
+                        elif kind == "error":
+                            # A refused handshake closes right after its error frame (then ConnectionClosed
+                            # tells the code); a refused sync leaves the socket open without synced.
+                            refused = json.loads(raw).get("code")
+                            budget.reschedule(asyncio.get_running_loop().time() + 1)
         except TimeoutError:
             if refused:
                 raise SyncRefused(refused) from None
@@ -874,16 +883,17 @@ async def _storm(
     async def follow(c: StormClient) -> None:
         ws = c.ws
         try:
-            async for raw in ws:
+            async for data in ws:
                 ws.arrived()
-                kind = frame_type(raw)
-                if kind == "message":
-                    frame = json.loads(raw)
-                    c.seen.add(frame.get("seq"))
-                    if frame.get("client_id"):
-                        echoed.add(frame["client_id"])
-                elif kind == "error":
-                    post_errors[json.loads(raw).get("code")] += 1
+                for raw in frames_of(data):
+                    kind = frame_type(raw)
+                    if kind == "message":
+                        frame = json.loads(raw)
+                        c.seen.add(frame.get("seq"))
+                        if frame.get("client_id"):
+                            echoed.add(frame["client_id"])
+                    elif kind == "error":
+                        post_errors[json.loads(raw).get("code")] += 1
         except ConnectionClosed:
             pass
         old_closes[ws.close_code] += 1
@@ -988,13 +998,14 @@ async def _storm(
         nonlocal frame_bytes
         ws = c.new
         try:
-            async for raw in ws:
+            async for data in ws:
                 ws.arrived()
-                kind = frame_type(raw)
-                frames[kind] += 1
-                frame_bytes += len(raw)
-                if kind == "message":
-                    c.late.append(json.loads(raw).get("seq"))
+                frame_bytes += len(data)
+                for raw in frames_of(data):
+                    kind = frame_type(raw)
+                    frames[kind] += 1
+                    if kind == "message":
+                        c.late.append(json.loads(raw).get("seq"))
         except ConnectionClosed:
             pass
 
@@ -1149,22 +1160,23 @@ async def latency_phase(
 
     async def receive(index: int, ws: ClientConnection) -> None:
         try:
-            async for raw in ws:
+            async for data in ws:
                 now = ws.arrived()
-                kind = frame_type(raw)
-                if kind == "message":
-                    match = TOKEN.search(json.loads(raw).get("html") or "")
-                    run = runs.get(int(match.group(1))) if match else None
-                    if run is None:
-                        continue
-                    seq = int(match.group(2))
-                    if run.got[index][seq]:
-                        run.duplicates += 1
-                    else:
-                        run.got[index][seq] = 1
-                        run.latencies.append(now - run.sent_at[seq])
-                elif kind == "error":
-                    errors[json.loads(raw).get("code")] += 1
+                for raw in frames_of(data):
+                    kind = frame_type(raw)
+                    if kind == "message":
+                        match = TOKEN.search(json.loads(raw).get("html") or "")
+                        run = runs.get(int(match.group(1))) if match else None
+                        if run is None:
+                            continue
+                        seq = int(match.group(2))
+                        if run.got[index][seq]:
+                            run.duplicates += 1
+                        else:
+                            run.got[index][seq] = 1
+                            run.latencies.append(now - run.sent_at[seq])
+                    elif kind == "error":
+                        errors[json.loads(raw).get("code")] += 1
         except ConnectionClosed:
             pass
         if ws.close_code not in (1000, 1001, None):

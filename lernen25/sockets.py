@@ -218,17 +218,17 @@ class FrameWriter:
     Compared with a writer task per socket fed by a queue, this saves a task wake-up per frame and
     socket: the hub's fan-out to hundreds of sockets is a plain loop (issue #19, docs/benchmarks.md).
 
-    ``queued`` counts the frames waiting marked ``counted`` (live events), for the too-slow limit.
+    ``queued`` counts the live events waiting (``counted``: how many a frame carries), for the too-slow limit.
     """
 
     def __init__(self, send):
         self._send = send  # the ASGI server's send
-        self._queue: collections.deque[tuple[str, bool]] = collections.deque()
+        self._queue: collections.deque[tuple[str, int]] = collections.deque()
         self._task: asyncio.Task | None = None  # finishes a suspended send, then empties the queue
         self.queued = 0
         self.closed = False
 
-    def write(self, text: str, *, counted: bool = False) -> None:
+    def write(self, text: str, *, counted: int = 0) -> None:
         if self.closed:
             return
         if self._task is not None:

@@ -125,29 +125,45 @@ class DiscussionConsumer(AsyncWebsocketConsumer):
 
     def deliver(self, event: dict) -> None:
         """Called by the hub's receive loop for every event of this PLG; must not block."""
+        payload = self._accept(event)
+        if payload is not None:
+            self._write_live([payload])
+
+    def deliver_many(self, events: list[dict]) -> None:
+        """Events written together (a batch of posts): what this socket takes goes out in one frame."""
+        payloads = [payload for event in events if (payload := self._accept(event)) is not None]
+        if payloads:
+            self._write_live(payloads)
+
+    def _accept(self, event: dict) -> str | None:
+        """The event's frame if this socket is to send it now, else None (not for it, held, sent)."""
         if "revoke" in event:  # someone lost access: only their sockets react, nobody else sees it
             if event["revoke"] == self.user_id:
                 self._close_soon(CLOSE_FORBIDDEN)
-            return
+            return None
         if event.get("sender") == self.user_id and event.get("echo") is False:
-            return  # typing: not to oneself
+            return None  # typing: not to oneself
         if event.get("only_user") not in (None, self.user_id):
-            return  # read positions: only to the user's own sockets
+            return None  # read positions: only to the user's own sockets
         seq = event.get("seq")
         if seq is not None:
             if self.waiting is not None:  # the client has not said yet what it holds
                 self.waiting.append((seq, event["payload"]))
                 if len(self.waiting) > OUTBOX_SIZE:
                     self._close_soon(CLOSE_TOO_SLOW)
-                return
+                return None
             if seq <= self.floor or seq in self.sent:
-                return  # a catch-up sent it already (or a newer version of its message)
+                return None  # a catch-up sent it already (or a newer version of its message)
             self._remember(seq)
-        if self.writer.queued >= OUTBOX_SIZE:
+        return event["payload"]
+
+    def _write_live(self, payloads: list[str]) -> None:
+        if self.writer.queued + len(payloads) > OUTBOX_SIZE:
             # Too slow: drop it rather than hold up the others; it reconnects and catches up.
             self._close_soon(CLOSE_TOO_SLOW)
             return
-        self.writer.write(event["payload"], counted=True)
+        text = payloads[0] if len(payloads) == 1 else "[" + ",".join(payloads) + "]"
+        self.writer.write(text, counted=len(payloads))
 
     def recheck(self, ended_session: str | None = None) -> None:
         """Something about this person changed (``lernen25.sockets``): check session and access now.

@@ -72,30 +72,45 @@ def event_for(plg_id: int, payload: dict, **meta) -> dict:
 
 
 def _send(plg_id: int, payload: dict, **meta) -> None:
-    event = event_for(plg_id, payload, **meta)
+    _send_many([event_for(plg_id, payload, **meta)])
+
+
+def _send_many(events: list[dict]) -> None:
     running = _running_hub()
     if running is not None:
         target, loop = running
         try:
             if _current_loop() is loop:
-                target.publish(event)
+                target.publish_many(events)
             else:  # a worker thread (the database thread of a consumer or view): do not wait for the loop
-                loop.call_soon_threadsafe(target.publish, event)
+                loop.call_soon_threadsafe(target.publish_many, events)
             return
         except RuntimeError:  # the loop closed in the meantime (shutdown): the layer still takes it
             pass
     layer = get_channel_layer()
     if layer is None:
         return
-    try:
-        async_to_sync(layer.group_send)(group_name(plg_id), event)
-    except Exception:  # the message is stored; clients catch up by stream position
-        logger.exception("could not publish %s to PLG %s", payload.get("type"), plg_id)
+    for event in events:
+        try:
+            async_to_sync(layer.group_send)(group_name(event["plg"]), event)
+        except Exception:  # the message is stored; clients catch up by stream position
+            logger.exception("could not publish an event to PLG %s", event["plg"])
 
 
 def publish_message(message, *, client_id: str = "") -> None:
+    publish_messages([(message, client_id)])
+
+
+def publish_messages(messages: list[tuple]) -> None:
+    """``(message, client_id)`` pairs written together: rendered once each, handed to the hub at once,
+    so that each socket gets them in one frame (a JSON array of ``message`` frames)."""
     # ``seq`` also travels outside the payload: a socket drops what its catch-up already sent.
-    _send(message.plg_id, message_payload(message, client_id=client_id), seq=message.seq)
+    _send_many(
+        [
+            event_for(message.plg_id, message_payload(message, client_id=client_id), seq=message.seq)
+            for message, client_id in messages
+        ]
+    )
 
 
 def publish_topic(topic) -> None:
@@ -118,6 +133,8 @@ class LocalSocket(Protocol):
     user_name: str
 
     def deliver(self, event: dict) -> None: ...
+
+    def deliver_many(self, events: list[dict]) -> None: ...
 
     def recheck(self, ended_session: str | None = None) -> None: ...
 
@@ -197,11 +214,24 @@ class Hub:
 
     def publish(self, event: dict) -> None:
         """Deliver to this process's sockets now; queue the event for the other processes."""
-        self._deliver(event)
-        try:
-            self._outgoing.put_nowait({**event, "origin": self.channel} if self.channel else event)
-        except asyncio.QueueFull:  # the layer is down or far behind; clients elsewhere catch up by stream position
-            logger.error("channel layer backlog full; event for PLG %s not forwarded", event.get("plg"))
+        self.publish_many([event])
+
+    def publish_many(self, events: list[dict]) -> None:
+        """``publish`` for events written together (a batch of posts): each socket gets them in one frame."""
+        if len(events) == 1:
+            self._deliver(events[0])
+        else:
+            by_plg: dict[int, list[dict]] = {}
+            for event in events:
+                by_plg.setdefault(event.get("plg"), []).append(event)
+            for plg_id, together in by_plg.items():
+                for socket in list(self.sockets.get(plg_id, ())):
+                    socket.deliver_many(together)
+        for event in events:
+            try:
+                self._outgoing.put_nowait({**event, "origin": self.channel} if self.channel else event)
+            except asyncio.QueueFull:  # the layer is down or far behind; clients elsewhere catch up by position
+                logger.error("channel layer backlog full; event for PLG %s not forwarded", event.get("plg"))
 
     def _deliver(self, event: dict) -> None:
         if "recheck" in event:  # lernen25.sockets: this person's sockets check session and rights

@@ -205,7 +205,7 @@ def _write_messages(posts: list[tuple]) -> list[Message]:
         unique_fields=["user", "topic"],
         update_fields=["last_read_id", "updated_at"],
     )
-    for (actor, topic, _body, _reply_to, client_id), message, mentioned in zip(posts, messages, mentions, strict=True):
+    for (actor, topic, _body, _reply_to, _client_id), message, mentioned in zip(posts, messages, mentions, strict=True):
         if mentioned:
             message.mentions.set(mentioned)
             notify(
@@ -216,7 +216,9 @@ def _write_messages(posts: list[tuple]) -> list[Message]:
                 url=f"{selectors.topic_url(topic)}#m{message.pk}",
                 email=False,  # mentions reach e-mail through the daily digest
             )
-        transaction.on_commit(functools.partial(realtime.publish_message, message, client_id=client_id))
+    # One hand-over for all: each socket gets the messages written together in one frame.
+    published = [(message, client_id) for message, (*_, client_id) in zip(messages, posts, strict=True)]
+    transaction.on_commit(functools.partial(realtime.publish_messages, published))
     return messages
 
 

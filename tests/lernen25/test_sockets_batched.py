@@ -12,8 +12,6 @@ from django.test import Client, override_settings
 from lernen25.sockets import Batched, session_user, session_users
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 
 def test_callers_waiting_together_share_one_call_and_each_gets_its_own_answer():
     calls = []
@@ -67,6 +65,7 @@ def _session(user) -> str:
     return client.session.session_key
 
 
+@pytest.mark.django_db
 def test_sessions_checked_together_answer_as_each_checked_alone(django_assert_max_num_queries):
     active, inactive, changed, signed_out = UserFactory.create_batch(4)
     keys = {name: _session(user) for name, user in (("active", active), ("inactive", inactive))}
@@ -95,6 +94,7 @@ def test_sessions_checked_together_answer_as_each_checked_alone(django_assert_ma
     assert together[keys["active"]].display_name  # the profile came along
 
 
+@pytest.mark.django_db
 def test_a_session_signed_with_a_fallback_secret_is_checked_as_django_does():
     user = UserFactory()
     with override_settings(SECRET_KEY="the-old-secret-key-of-this-site-0123456789"):

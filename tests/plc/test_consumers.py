@@ -10,6 +10,7 @@ The database is touched from the scenario only through ``sync_to_async``; the co
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import time
 from types import SimpleNamespace
@@ -440,6 +441,7 @@ def test_posts_arriving_together_are_written_together_and_each_sender_gets_its_a
     monkeypatch.setattr(consumers, "_post_many", lambda posts: batches.append(len(posts)) or post_many(posts))
     senders = [session_of(lehrkraft_a), session_of(plg_leitung), session_of(lehrkraft_a)]
     topics = [topic.pk, topic.pk, topic.pk + 1000]  # the third: a topic that does not exist
+    arrays = []
 
     async def scenario():
         sockets = [await open_synced(open_plg.pk, session) for session in senders]
@@ -449,9 +451,11 @@ def test_posts_arriving_together_are_written_together_and_each_sender_gets_its_a
 
             async def answer(ws, index):
                 while True:  # one's own message, or an error frame
-                    frame = await ws.receive_json_from(timeout=TIMEOUT)
-                    if frame.get("client_id") == f"c-{index}":
-                        return frame["type"], frame.get("code") or frame["seq"]
+                    data = await ws.receive_json_from(timeout=TIMEOUT)
+                    arrays.append(isinstance(data, list))  # messages written together come as one array
+                    for frame in data if isinstance(data, list) else [data]:
+                        if frame.get("client_id") == f"c-{index}":
+                            return frame["type"], frame.get("code") or frame["seq"]
 
             return await asyncio.gather(*(answer(ws, index) for index, ws in enumerate(sockets)))
         finally:
@@ -461,6 +465,7 @@ def test_posts_arriving_together_are_written_together_and_each_sender_gets_its_a
     assert unknown == ("error", "not_found")
     assert {first[0], second[0]} == {"message"} and sorted([first[1], second[1]]) == [2, 3]
     assert sum(batches) == 3 and len(batches) < 3
+    assert any(arrays)  # the two written together reached the sockets as one frame
     assert list(Message.objects.filter(topic=topic).order_by("seq").values_list("body", flat=True))[1:] == [
         "Beitrag 0",
         "Beitrag 1",
@@ -1028,3 +1033,22 @@ def test_a_socket_whose_outbox_is_full_is_closed_with_4408(monkeypatch, open_plg
 
     assert run(scenario) == consumers.CLOSE_TOO_SLOW == 4408
     assert topic.messages.filter(body__startswith="Flut").count() == consumers.OUTBOX_SIZE + 2
+
+
+def test_events_written_together_go_out_as_one_array_frame_without_what_the_socket_has_sent():
+    socket = consumers.DiscussionConsumer()
+    socket.user_id, socket.waiting, socket.floor, socket.sent = 1, None, 5, collections.OrderedDict()
+    written = []
+    socket.writer = SimpleNamespace(queued=0, write=lambda text, counted=0: written.append((json.loads(text), counted)))
+
+    def event(seq):
+        return realtime.event_for(7, {"type": "message", "seq": seq}, seq=seq)
+
+    socket.deliver_many([event(5), event(6), event(7)])  # 5: the catch-up brought it already
+    socket.deliver_many([event(6)])  # sent already
+    socket.deliver_many([event(6), event(8)])  # one left: a plain frame, not an array of one
+
+    assert written == [
+        ([{"type": "message", "seq": 6}, {"type": "message", "seq": 7}], 2),
+        ({"type": "message", "seq": 8}, 1),
+    ]

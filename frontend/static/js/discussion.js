@@ -149,8 +149,15 @@ if (root && list && root.dataset.live === "1") {
   }
 
   function onFrame(event) {
-    let frame;
-    try { frame = JSON.parse(event.data); } catch { return; }
+    let data;
+    try { data = JSON.parse(event.data); } catch { return; }
+    // Messages written together arrive as one array of frames (docs/realtime.md).
+    for (const frame of Array.isArray(data) ? data : [data]) {
+      if (frame && typeof frame === "object") handleFrame(frame);
+    }
+  }
+
+  function handleFrame(frame) {
     switch (frame.type) {
       case "message":
         if (frame.client_id) pending.delete(frame.client_id);

@@ -45,13 +45,22 @@ def open_socket(base_url: str, plg: int, cookie: str, session: str) -> ClientCon
     )
 
 
+def next_frame(ws: ClientConnection, timeout: float) -> dict:
+    """The next frame; messages written together come as one JSON array (docs/realtime.md), taken one by one."""
+    waiting = ws.__dict__.setdefault("waiting_frames", [])
+    if not waiting:
+        data = json.loads(ws.recv(timeout=timeout))
+        waiting.extend(data if isinstance(data, list) else [data])
+    return waiting.pop(0)
+
+
 def frame_where(ws: ClientConnection, wanted: Callable[[dict], bool], what: str = "matching frame") -> dict:
     """The first frame for which ``wanted`` is true; others (presence, earlier messages) are passed over."""
     deadline = time.monotonic() + WAIT
     passed: list[str] = []
     while (left := deadline - time.monotonic()) > 0:
         try:
-            frame = json.loads(ws.recv(timeout=left))
+            frame = next_frame(ws, left)
         except TimeoutError:
             break
         except ConnectionClosed as closed:
@@ -91,7 +100,7 @@ def closed_by_server(ws: ClientConnection, timeout: float = WAIT) -> tuple[int |
     frames: list[dict] = []
     while (left := deadline - time.monotonic()) > 0:
         try:
-            frames.append(json.loads(ws.recv(timeout=left)))
+            frames.append(next_frame(ws, left))
         except TimeoutError:
             break
         except ConnectionClosed:
@@ -267,7 +276,7 @@ class Reader:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             try:
-                self.take(json.loads(ws.recv(timeout=left)))
+                self.take(next_frame(ws, left))
             except TimeoutError:
                 return
             except ConnectionClosed:

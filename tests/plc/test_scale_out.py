@@ -677,15 +677,15 @@ from lernen25.models import User
 from plc import realtime, services
 from plc.models import Topic
 
-publish = realtime.publish_message
+publish = realtime.publish_messages
 
-def late(message, **kwargs):
-    print("COMMITTED", message.seq, flush=True)
+def late(messages):
+    print("COMMITTED", messages[0][0].seq, flush=True)
     time.sleep(LATE)
-    publish(message, **kwargs)
+    publish(messages)
     print("PUBLISHED", flush=True)
 
-realtime.publish_message = late
+realtime.publish_messages = late
 services.post_message(actor=User.objects.get(pk=ACTOR), topic=Topic.objects.get(pk=TOPIC), body="Spät gesendet")
 """
 

@@ -291,12 +291,12 @@ def test_only_leads_and_smz_pin_and_lock(topic, lehrkraft_a, plg_leitung, assert
 
 
 def test_post_is_broadcast_once_and_only_after_commit(topic, lehrkraft_a, django_capture_on_commit_callbacks):
-    with mock.patch("plc.realtime.publish_message") as publish:
+    with mock.patch("plc.realtime.publish_messages") as publish:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             message = post(lehrkraft_a, topic, "Live", client_id="c-7")
             assert publish.call_count == 0  # still inside the transaction
         assert len(callbacks) == 1
-        publish.assert_called_once_with(message, client_id="c-7")
+        publish.assert_called_once_with([(message, "c-7")])
 
 
 @pytest.mark.parametrize(
@@ -397,7 +397,10 @@ def test_posts_written_together_get_each_its_answer_and_consecutive_positions(
     open_plg, topic, lehrkraft_a, lehrkraft_b, plg_leitung, django_capture_on_commit_callbacks
 ):
     before = selectors.stream_position(open_plg.pk)
-    with django_capture_on_commit_callbacks(execute=True) as published:
+    with (
+        mock.patch("plc.realtime.publish_messages") as publish,
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
         results = services.post_messages(
             [
                 (lehrkraft_a, topic, "Erste", None, "a"),
@@ -411,7 +414,9 @@ def test_posts_written_together_get_each_its_answer_and_consecutive_positions(
     assert (first.seq, second.seq) == (before + 1, before + 2)
     assert str(outsider.message) == "Nur Mitglieder können hier schreiben." and outsider.kind == FORBIDDEN
     assert str(empty.message) == "Bitte schreiben Sie einen Beitrag." and empty.kind == INVALID
-    assert len(published) == 2  # one broadcast per written message, after the one commit
+    # after the one commit, one hand-over of both (each socket gets them as one frame)
+    assert len(callbacks) == 1
+    publish.assert_called_once_with([(first, "a"), (second, "d")])
 
 
 def test_a_post_whose_write_fails_does_not_take_the_others_of_its_batch(monkeypatch, topic, lehrkraft_a, plg_leitung):

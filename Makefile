@@ -15,11 +15,11 @@ PORT ?= 8000
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k accounts"`.
 PYTEST_ARGS ?=
 
-.PHONY: run dev test test-core setup deps test-deps frontend env db serve lint check browser-deps messages clean
+.PHONY: run dev test test-core setup deps test-deps frontend env db static serve lint check browser-deps messages clean
 
 run: setup serve
 
-setup: deps frontend env db
+setup: deps frontend env db static
 
 # --- Python -----------------------------------------------------------------------------
 
@@ -50,12 +50,25 @@ frontend: frontend/node_modules/.package-lock.json
 
 # --- Local configuration, database, roles, demo data --------------------------------------
 
-# A git-ignored .env with local values: DEBUG on and a random key made once on this machine.
-.env:
-	@echo "DEBUG=true" > .env
-	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env
-	@echo "# Set DATABASE_URL, REDIS_URL, ELASTICSEARCH_URL, EMAIL_URL here to use real services." >> .env
-	@echo "created .env (DEBUG=true, random SECRET_KEY)"
+# A git-ignored .env with local values: served like production (DEBUG off: the site's own error
+# pages, hashed static files) on loopback over plain HTTP, with a random key made once on this machine.
+# `make dev` turns DEBUG on for its own process only. Delete .env to have it written again.
+.env: | $(PY)
+	@{ \
+		echo "# Written by make: local values for serving on this machine (README, Configuration)."; \
+		echo "DEBUG=false"; \
+		echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+		echo "ALLOWED_HOSTS=127.0.0.1,localhost"; \
+		echo "SITE_URL=http://$(HOST):$(PORT)"; \
+		echo "# Plain HTTP on loopback: no redirect to HTTPS, no HSTS, cookies not marked secure."; \
+		echo "SECURE_SSL_REDIRECT=false"; \
+		echo "SECURE_COOKIES=false"; \
+		echo "SECURE_HSTS_SECONDS=0"; \
+		echo "# No web server in front: Django serves uploaded images (documents always go through /dokumente/)."; \
+		echo "SERVE_MEDIA=true"; \
+		echo "# Set DATABASE_URL, REDIS_URL, ELASTICSEARCH_URL, EMAIL_URL here to use real services."; \
+	} > .env
+	@echo "created .env (served like production on $(HOST):$(PORT), random SECRET_KEY)"
 
 env: .env
 
@@ -64,13 +77,18 @@ db: deps .env
 	$(PY) manage.py setup_roles
 	$(PY) manage.py seed_demo
 
+# Hashed, compressed static files for serving without DEBUG (WhiteNoise).
+static: deps frontend .env
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+
 serve:
 	@echo "Lernen 25 at http://$(HOST):$(PORT)/ (admin: /admin/). Stop with Ctrl+C."
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --proxy-headers lernen25.asgi:application
 
 # For development: daphne's runserver (Channels replaces Django's), reloading on code changes.
+# DEBUG on for this process only (Django's debug pages, static files straight from the sources).
 dev: setup
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=true STATIC_MANIFEST=false $(PY) manage.py runserver $(HOST):$(PORT)
 
 # --- Tests ---------------------------------------------------------------------------------
 

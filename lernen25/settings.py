@@ -1,6 +1,6 @@
 """Settings of Lernen 25: one module, driven by environment variables.
 
-Embedded defaults (no variable set, DEBUG on through ``.env``): SQLite under ``var/``,
+Embedded defaults (no variable set; ``make run`` writes the local values to ``.env``): SQLite under ``var/``,
 in-memory channel layer, local-memory cache, Wagtail's database search, console mail,
 immediate tasks. Each service switches to its real backend when its variable is set:
 
@@ -28,7 +28,7 @@ from lernen25.config import ConfigError, env_bool, env_int, env_list, env_str, e
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# `.env` holds local values written by `make run` (DEBUG, SECRET_KEY). The test settings
+# `.env` holds local values written by `make run` (SECRET_KEY, loopback over plain HTTP). The test settings
 # point LERNEN25_DOTENV elsewhere so that a developer's .env cannot change a test run.
 _dotenv = Path(os.environ.get("LERNEN25_DOTENV", BASE_DIR / ".env"))
 if _dotenv.is_file():
@@ -315,6 +315,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded images through Django: where no web server stands in front (`make run`, `make dev`).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 _NODE = BASE_DIR / "frontend" / "node_modules"
 # Front-end packages come from npm (frontend/package.json, installed by `make run`/`make test`)
 # and are served under fixed prefixes, so no build step and no CDN is needed.

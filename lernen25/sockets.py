@@ -88,7 +88,7 @@ def session_users(session_keys) -> dict[str, object]:
             continue  # not signed in
         sessions[key] = (user_id, session)
         ids.add(user_id)
-    users = user_model._default_manager.select_related("profile").in_bulk(ids)
+    users = user_model._default_manager.select_related("profile").order_by().in_bulk(ids)  # unordered: cheaper to build
     found: dict[str, object] = {}
     for key in session_keys:
         if key not in sessions:

@@ -35,11 +35,11 @@ urlpatterns = [
     path("dokumente/", include(wagtaildocs_urls)),
 ]
 
-if settings.DEBUG:
+if settings.SERVE_MEDIA:
     from django.views.static import serve as serve_media
 
     # Images only: documents are always served through /dokumente/, which checks who asks.
-    # In production the web server does the same (docs/operations.md).
+    # In production the web server serves /media/images/ instead (docs/operations.md).
     urlpatterns += [
         re_path(
             rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>(?:images|original_images)/.*)$",

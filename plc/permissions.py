@@ -51,7 +51,7 @@ def load_memberships(pairs) -> None:
         return
     rows = Membership.objects.filter(
         plg_id__in={plg_id for _, plg_id in pairs}, user_id__in={user.pk for user, _ in pairs}
-    )
+    ).order_by()
     found = {(row.user_id, row.plg_id): row for row in rows}
     for user, plg_id in pairs:
         user.__dict__.setdefault(_CACHE_ATTR, {})[plg_id] = found.get((user.pk, plg_id))

@@ -161,6 +161,7 @@ def test_unknown_page_is_a_german_404(client):
 
     assert response.status_code == 404
     assert "Seite nicht gefunden" in response.content.decode()
+    assert "URLconf" not in response.content.decode()  # never Django's debug page (DEBUG off, as in `make run`)
 
 
 def queries_of_home(client) -> list[str]:

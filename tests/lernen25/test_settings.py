@@ -188,3 +188,39 @@ def test_manage_py_started_with_another_python_runs_under_the_project_venv():
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_env_file_of_make_run_serves_like_production_on_loopback(tmp_path):
+    """`make run` writes .env: DEBUG off (the site's German error pages, never Django's debug page with
+    every URL pattern: test_pages.py), plain HTTP on loopback (no HTTPS redirect, no
+    HSTS, cookies not marked secure), uploaded images served by Django."""
+    make = subprocess.run(
+        ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), ".env", f"PY={sys.executable}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert make.returncode == 0, make.stderr
+    values = dict(
+        line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if line and not line.startswith("#")
+    )
+    assert len(values["SECRET_KEY"]) >= 50
+
+    code = (
+        "import json\nfrom django.conf import settings as s\nprint(json.dumps([s.DEBUG, s.SECURE_SSL_REDIRECT, "
+        "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.SERVE_MEDIA, s.ALLOWED_HOSTS]))"
+    )
+    result = run({"LERNEN25_DOTENV": str(tmp_path / ".env"), "VAR_DIR": str(tmp_path / "var")}, code=code)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        False,
+        False,
+        False,
+        False,
+        0,
+        True,
+        ["127.0.0.1", "localhost"],
+    ]

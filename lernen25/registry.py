@@ -139,7 +139,13 @@ class NavigationEntry:
     label: Any  # a lazy translation
     url: str  # a path ("/plg/") or a URL name ("plc:results")
     order: int = 100
-    current_prefix: str = ""  # marked current under this path; otherwise when the URL name matches
+    # Marked current under these paths (each ends in "/", so "/plg/" never claims "/plg-ergebnisse/");
+    # otherwise when the URL name matches.
+    current_prefixes: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if any(not prefix.endswith("/") for prefix in self.current_prefixes):
+            raise ValueError(f"navigation entry {self.name}: every current prefix must end in '/'")
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,8 @@ class NavigationRegistry(Registry[NavigationEntry]):
         shown = []
         for entry in self:
             url = entry.url if entry.url.startswith("/") else reverse(entry.url)
-            if entry.current_prefix:
-                current = path.startswith(entry.current_prefix)
+            if entry.current_prefixes:
+                current = path.startswith(entry.current_prefixes)
             else:
                 current = match is not None and match.view_name == entry.url
             shown.append(ShownEntry(entry.label, url, current))

@@ -60,7 +60,9 @@ NOTIFICATION_PANELS = (
     Panel("plc.invitations", "plc/_notifications_invitations.html", notification_invitations, order=20),
 )
 NAVIGATION = (
-    NavigationEntry("plc.directory", _("PLCs"), "/plg/", order=20, current_prefix="/plg"),
+    NavigationEntry(
+        "plc.directory", _("PLCs"), "/plg/", order=20, current_prefixes=("/plg/", "/plg-raum/", "/plg-vorschlaege/")
+    ),
     NavigationEntry("plc.results", _("Results"), "plc:results", order=30),
 )
 

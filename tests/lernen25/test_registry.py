@@ -105,7 +105,7 @@ def test_navigation_shows_the_registered_entries_and_marks_the_current_one(clien
     client.force_login(lehrkraft_a)
     entries = (
         NavigationEntry("test.by_name", "Nach Name", "notifications", order=10),
-        NavigationEntry("test.by_path", "Nach Pfad", "/schulen/", order=20, current_prefix="/schulen/"),
+        NavigationEntry("test.by_path", "Nach Pfad", "/schulen/", order=20, current_prefixes=("/schulen/",)),
     )
 
     with registry.navigation.override(*entries):

@@ -8,9 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from lernen25.errors import Refused
 from lernen25.fields import DateField, DateTimeField
 from lernen25.models import Competence, GradeLevel, School, Subject
 from plc.models import PlgFile, PlgKind, PlgPage, PlgStatus, Visibility
+from plc.services.material import require_https_link
 
 User = get_user_model()
 
@@ -121,6 +123,15 @@ class UploadForm(forms.Form):
 class LinkForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     url = forms.CharField(label=_("Address (URL)"), max_length=500, help_text=_("Starting with https://"))
+
+    def clean_url(self) -> str:
+        # The service's rule (https:// only), so that the hint, the form and the service agree.
+        url = self.cleaned_data["url"].strip()
+        try:
+            require_https_link(url)
+        except Refused as refusal:
+            raise forms.ValidationError(refusal.message, code="invalid") from None
+        return url
 
 
 class MeetingForm(forms.Form):

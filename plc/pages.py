@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from lernen25.permissions import allowed
+from lernen25.roles import grants_of
 from plc import selectors
 from plc.forms import (
     DeclineForm,
@@ -70,6 +71,7 @@ def plg_context(request, plg: PlgPage, *, error: str | None = None, **bound_form
         "decline_form": DeclineForm(),
     }
     forms.update(bound_forms)
+    membership = next((m for m in detail.members or detail.leads if m.user_id == user.pk), None)
     for name, form in forms.items():
         # Several forms on one page: each gets its own ids, so every label points at its own field.
         form.auto_id = f"{name.removesuffix('_form')}_%s"
@@ -82,13 +84,29 @@ def plg_context(request, plg: PlgPage, *, error: str | None = None, **bound_form
         "plg": plg,
         "can": can,
         "detail": detail,
-        "membership": next((m for m in detail.members or detail.leads if m.user_id == user.pk), None),
+        "membership": membership,
+        "take_part_note": _take_part_note(user, plg, can, membership, detail),
         "error": error,
         # The summary at the top of the page: the posted form's errors are visible even when the form
         # itself is not shown any more (a request already pending, a state changed meanwhile).
         "invalid_form": next((form for form in bound_forms.values() if form.errors), None),
         **forms,
     }
+
+
+def _take_part_note(user, plg: PlgPage, can: dict, membership, detail) -> str | None:
+    """Why someone sees no way to take part, so that the box never stands empty (None: they have one).
+
+    "sign_in" for visitors (where a PLG page is public), "guest" for people no school has confirmed
+    yet, "invitation" for the rest.
+    """
+    if membership or can["join"] or can["request"] or detail.own_invitation or not plg.is_writable:
+        return None
+    if detail.own_request is not None and detail.own_request.status == "pending":
+        return None
+    if not user.is_authenticated:
+        return "sign_in"
+    return "guest" if grants_of(user).is_guest else "invitation"
 
 
 def render_plg(request, plg: PlgPage, *, status: int = 200, error: str | None = None, **bound_forms):

@@ -73,11 +73,31 @@ def require_web_address(url: str) -> None:
         raise Refused(_("Please enter a web address starting with https:// or http://."), RefusalKind.INVALID) from None
 
 
+def require_https_link(url: str) -> None:
+    """Links shared in a PLG are https:// addresses only.
+
+    ``javascript:`` and other schemes would run code or open programs; plain ``http://`` is
+    refused as well: the site is served over HTTPS, the city's policy refuses unencrypted
+    targets, and a link a PLG recommends must not lead to a page anyone on the way can alter.
+    ``LinkForm`` asks the same question, so the form's error and the service's refusal agree.
+    """
+    if url.lower().startswith("http://"):
+        raise Refused(
+            _("Unencrypted links (http://) cannot be shared. Please use the address starting with https://."),
+            RefusalKind.INVALID,
+        )
+    try:
+        URLValidator(schemes=["https"])(url)
+    except ValidationError:
+        raise Refused(_("Please enter a web address starting with https://."), RefusalKind.INVALID) from None
+
+
 def add_link(*, actor, plg: PlgPage, title: str, url: str) -> PlgLink:
+    """Share a link in the PLG (members; https:// only, see ``require_https_link``)."""
     require(actor, "plc.view_plg", plg)
     require(actor, "plc.share_link", plg)
     url = url.strip()
-    require_web_address(url)
+    require_https_link(url)
     title = title.strip() or url
     with transaction.atomic():
         link = PlgLink.objects.create(plg=plg, title=title[:200], url=url, added_by=actor)

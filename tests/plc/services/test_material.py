@@ -168,9 +168,9 @@ def test_member_shares_a_link(open_plg, lehrkraft_a):
 
 
 def test_link_without_title_is_named_after_its_address(open_plg, lehrkraft_a):
-    link = services.add_link(actor=lehrkraft_a, plg=open_plg, title="", url="http://example.org/material")
+    link = services.add_link(actor=lehrkraft_a, plg=open_plg, title="", url="https://example.org/material")
 
-    assert link.title == "http://example.org/material"
+    assert link.title == "https://example.org/material"
 
 
 @pytest.mark.parametrize(
@@ -179,7 +179,7 @@ def test_link_without_title_is_named_after_its_address(open_plg, lehrkraft_a):
 def test_link_that_is_not_a_web_address_is_refused(open_plg, lehrkraft_a, assert_refused, url):
     assert_refused(
         services.add_link,
-        "Bitte geben Sie eine Webadresse ein, die mit https:// oder http:// beginnt.",
+        "Bitte geben Sie eine Webadresse ein, die mit https:// beginnt.",
         INVALID,
         actor=lehrkraft_a,
         plg=open_plg,

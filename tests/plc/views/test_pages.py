@@ -99,3 +99,36 @@ def test_guest_is_sent_to_sign_in_for_the_directory(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+# --- Taking part: the box is never empty ------------------------------------------------------
+
+
+def _take_part_box(client, plg) -> str:
+    page = client.get(plg.url).content.decode()
+    start = page.index('id="mitmachen"')
+    return page[start : page.index("</aside>", start)]
+
+
+def test_a_guest_learns_why_they_cannot_join_and_how_a_school_confirms_them(client, open_plg, signed_up):
+    client.force_login(signed_up)
+
+    box = _take_part_box(client, open_plg)
+
+    assert "Beitreten" not in box
+    assert "muss Sie zuerst eine Schule als Lehrkraft bestätigen" in box
+    assert 'href="/profil/#schools-heading"' in box
+
+
+def test_a_teacher_gets_the_join_button(client, open_plg, lehrkraft_b):
+    client.force_login(lehrkraft_b)
+
+    teacher_box = _take_part_box(client, open_plg)
+
+    assert "Beitreten" in teacher_box and "bestätigen" not in teacher_box
+
+
+def test_those_who_may_neither_join_nor_ask_read_that_leads_invite(client, open_plg, datenschutz):
+    client.force_login(datenschutz)
+
+    assert "nur auf Einladung der Leitung" in _take_part_box(client, open_plg)

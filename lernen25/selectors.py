@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from lernen25.models import Affiliation, ConfirmationRequest, ConfirmationStatus, School, SchoolFunction
@@ -24,6 +24,7 @@ class HomeFeed:
     schools: list = field(default_factory=list)
     new_colleagues: list = field(default_factory=list)
     is_guest: bool = False  # signed up, confirmed by no school and without a city-wide role
+    confirmations: list = field(default_factory=list)  # managed schools with people waiting (``.pending``)
 
 
 def schools_of(user) -> QuerySet[School]:
@@ -113,4 +114,15 @@ def home_feed_for(user, *, days: int = 30, limit: int = 8) -> HomeFeed | None:
         .distinct()
         .order_by("-date_joined")[:limit]
     )
-    return HomeFeed(schools=schools, new_colleagues=list(colleagues), is_guest=grants_of(user).is_guest)
+    return HomeFeed(
+        schools=schools,
+        new_colleagues=list(colleagues),
+        is_guest=grants_of(user).is_guest,
+        confirmations=list(schools_awaiting_confirmation(user)[:limit]),
+    )
+
+
+def schools_awaiting_confirmation(user) -> QuerySet[School]:
+    """The schools the person manages where people wait to be confirmed, each with ``pending``."""
+    pending = Count("confirmation_requests", filter=Q(confirmation_requests__status=ConfirmationStatus.PENDING))
+    return schools_managed_by(user).annotate(pending=pending).filter(pending__gt=0)

@@ -10,10 +10,12 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from lernen25.permissions import allowed
 from lernen25.registry import NavigationEntry, Panel, SignInArea
 from plc import selectors
 
 HOME_LIMIT = 8  # PLGs listed under "My PLCs"
+TO_DECIDE_LIMIT = 5  # join requests listed on the home page (the rest are counted)
 
 
 def _signed_in(user) -> bool:
@@ -38,6 +40,28 @@ def home_my_plgs(user) -> dict | None:
     }
 
 
+def home_to_decide(user) -> dict | None:
+    """What waits for the person's decision: join requests of the PLGs they lead (the SMZ: of all),
+    and for the SMZ the pending PLG proposals. None when nothing waits."""
+    if not _signed_in(user):
+        return None
+    requests = selectors.join_requests_to_decide(user)
+    shown = list(requests[:TO_DECIDE_LIMIT])
+    total = requests.count() if len(shown) == TO_DECIDE_LIMIT else len(shown)
+    proposals = selectors.proposals_for_review().count() if allowed(user, "plc.decide_proposal") else 0
+    if not total and not proposals:
+        return None
+    return {"requests": shown, "more_requests": total - len(shown), "proposals": proposals}
+
+
+def home_unread(user) -> dict | None:
+    """Topics of the person's PLGs with messages they have not read yet."""
+    if not _signed_in(user):
+        return None
+    topics = selectors.unread_topics_of(user)
+    return {"topics": topics} if topics else None
+
+
 def home_featured(user) -> dict | None:
     """PLGs the SMZ features that the person may see."""
     if not _signed_in(user):
@@ -52,7 +76,9 @@ def notification_invitations(user) -> dict | None:
 
 
 HOME_PANELS = (
+    Panel("plc.to_decide", "plc/_home_to_decide.html", home_to_decide, order=10),
     Panel("plc.invitations", "plc/_home_invitations.html", home_invitations, order=20),
+    Panel("plc.unread", "plc/_home_unread.html", home_unread, order=25),
     Panel("plc.my_plgs", "plc/_home_my_plgs.html", home_my_plgs, order=30),
     Panel("plc.featured", "plc/_home_featured.html", home_featured, order=40),
 )

@@ -197,6 +197,16 @@ def plgs_visible_to(user) -> QuerySet[PlgPage]:
     return plgs if sight is None else plgs.filter(sight)
 
 
+def plgs_managed_by(user) -> QuerySet[PlgPage]:
+    """The live PLGs ``can_manage`` allows (``plc.decide_request`` and the other lead actions), as a query."""
+    if not _active(user):
+        return PlgPage.objects.none()
+    plgs = PlgPage.objects.live()
+    if has_capability(user, Capability.PLG_CURATE):
+        return plgs
+    return plgs.filter(Exists(Membership.objects.filter(plg=OuterRef("pk"), user=user, role=MembershipRole.LEAD)))
+
+
 def plgs_hidden_from(user) -> QuerySet[PlgPage]:
     """PLGs, drafts included, that ``user`` may not know of: hidden in the admin's choosers and API too."""
     sight = _sight(user)

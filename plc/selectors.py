@@ -135,6 +135,40 @@ def pending_invitations_for(user) -> QuerySet[Invitation]:
     ).select_related("plg", "invited_by__profile")
 
 
+def join_requests_to_decide(user) -> QuerySet[JoinRequest]:
+    """Pending join requests of the PLGs the person manages (leads; the SMZ: every PLG), oldest first."""
+    return (
+        JoinRequest.objects.filter(status=RequestStatus.PENDING, plg__in=permissions.plgs_managed_by(user))
+        .select_related("plg", "user__profile")
+        .order_by("created_at")
+    )
+
+
+def unread_topics_of(user, limit: int = 5) -> list[Topic]:
+    """Topics of the person's live PLGs with messages they have not read, newest activity first.
+
+    Each with ``unread`` (others' messages after the person's read position) and its ``plg``.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    last_read = ReadPosition.objects.filter(user=user.pk, topic=OuterRef("pk")).values("last_read_id")[:1]
+    return list(
+        Topic.objects.filter(plg__in=Membership.objects.filter(user=user).values("plg"), plg__live=True)
+        .annotate(last_read=Coalesce(Subquery(last_read), 0))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__id__gt=F("last_read"))
+                & ~Q(messages__author=user.pk)
+                & ~Q(messages__state=MessageState.DELETED),
+            )
+        )
+        .filter(unread__gt=0)
+        .select_related("plg")
+        .order_by("-last_message_at", "-id")[:limit]
+    )
+
+
 def proposals_for_review() -> QuerySet[PlgProposal]:
     return PlgProposal.objects.filter(status=ProposalStatus.PENDING).select_related("proposed_by__profile")
 

@@ -230,3 +230,8 @@ rule(
     _("You may not import schools."),
 )
 rule("lernen25.request_confirmation", may_request_confirmation, _("Please sign in first."))
+rule(
+    "lernen25.view_styleguide",
+    rules.predicate(lambda user: _active(user) and has_capability(user, Capability.ADMIN_ACCESS)),
+    _("The component library is for the platform's staff."),
+)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("schulen/<schulnummer:number>/anfragen/<id:pk>/entscheiden/", views.school_decide_view, name="school_decide"),
     path("schulen/<schulnummer:number>/e-mail-domain/", views.school_domain_view, name="school_domain"),
     path("benachrichtigungen/", views.notifications_view, name="notifications"),
+    path("komponenten/", views.styleguide_view, name="styleguide"),
     *(path(prefix, include(f"{app}.urls")) for app, prefix in APP_URLCONFS if apps.is_installed(app)),
     # Every sign-in goes through allauth (second factor included): the admins' own login pages redirect.
     path("admin/login/", mfa.sign_in_door),

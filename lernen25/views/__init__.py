@@ -1,6 +1,7 @@
 """HTTP views of the core app, by concern: the person's own account, a school's people."""
 
 from lernen25.views.account import notifications_view, profile_view, request_confirmation_view
+from lernen25.views.styleguide import styleguide_view
 from lernen25.views.staff import (
     school_decide_view,
     school_domain_view,
@@ -18,4 +19,5 @@ __all__ = [
     "school_grant_view",
     "school_people_view",
     "school_revoke_view",
+    "styleguide_view",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from lernen25.models import School, SchoolFunction, Subject
@@ -35,6 +36,14 @@ class SignupProfileForm(forms.Form):
             request_confirmation(actor=user, school=self.cleaned_data["school"])
 
 
+class _LanguageField(forms.TypedChoiceField):
+    """Shown as required (one language is always checked); a post without it keeps the profile's language."""
+
+    def validate(self, value):
+        if value not in self.empty_values:
+            super().validate(value)
+
+
 class ProfileForm(forms.Form):
     display_name = forms.CharField(
         label=_("Display name"),
@@ -56,6 +65,14 @@ class ProfileForm(forms.Form):
         label=_("Daily e-mail digest of mentions"),
         required=False,
         help_text=_("Once a day, an e-mail lists where you were mentioned (@name) in your PLCs' discussions."),
+    )
+    language = _LanguageField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        empty_value=None,  # ``update_profile`` keeps the language it has
+        initial=settings.LANGUAGE_CODE,
+        widget=forms.RadioSelect,
+        help_text=_("Your e-mails and notifications are written in this language; the site switches to it, too."),
     )
 
 

@@ -74,31 +74,12 @@ def mfa_required_response(request):
     )
 
 
-def _may_enter_admin(user, path: str) -> bool:
-    """Whether Wagtail's or Django's admin would let the signed-in user in at all."""
-    if path.startswith("/django-admin/"):
-        return user.is_active and user.is_staff  # AdminSite.has_permission
-    return user.has_perm("wagtailadmin.access_admin")
-
-
-def no_admin_access_response(request):
-    """A signed-in person whom the admin would send to sign in again: 403, not a redirect loop."""
-    return render(
-        request,
-        "errors/403.html",
-        {"reason": _("Your account has no access to the administration area.")},
-        status=403,
-    )
-
-
 class MfaGateMiddleware:
     """Refuses the admin areas to pending users and marks every other request for the banner.
 
-    Placed after allauth's ``AccountMiddleware`` (``request.user`` is set by then). Anonymous
-    requests and people without a pending second factor pass untouched, with one exception: a
-    signed-in person without any admin access gets a 403 in the admin areas. Both admins send such
-    a person to their login page, which is now allauth's, which sends a signed-in person back to
-    ``next``: without the 403 that would be a redirect loop.
+    Placed after allauth's ``AccountMiddleware`` (``request.user`` is set by then) and after
+    ``lernen25.admin_access.AdminAccessMiddleware``, which has answered signed-in people without any
+    admin access already. Anonymous requests and people without a pending second factor pass.
     """
 
     def __init__(self, get_response):
@@ -113,8 +94,6 @@ class MfaGateMiddleware:
                 if in_admin:
                     return mfa_required_response(request)
                 request.mfa_pending = request.mfa_banner = True
-            elif in_admin and not _may_enter_admin(user, request.path_info):
-                return no_admin_access_response(request)
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):

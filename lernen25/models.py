@@ -185,6 +185,14 @@ class Profile(models.Model):
         default=True,
         help_text=_("Once a day, an e-mail lists where you were mentioned (@name) in your PLCs' discussions."),
     )
+    # The language of the person's e-mails and notifications; the interface takes it at sign-in.
+    language = models.CharField(
+        _("Language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of your e-mails and notifications."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,6 +10,11 @@ its ``AppConfig.ready``); the core renders them without knowing the apps.
 Services call ``notify`` inside their transaction. The rows are written at once; the e-mails go
 out as a task after commit, only to people who want them (``Profile.email_notifications``), so
 that a rolled-back action sends nothing.
+
+Who reads a notification decides its language: the list shows it in the language of the page, a
+mail is written in the recipient's ``Profile.language`` (``reader_language``). Mails are rendered
+by allauth's adapter (``lernen25.adapters.AccountAdapter.render_mail``) in the platform's one mail
+layout, like allauth's own mails.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
 
 from lernen25.models import Notification
 
@@ -45,14 +51,23 @@ def registered_kinds() -> dict[str, Kind]:
     return dict(_KINDS)
 
 
-def render(kind: str, params: Mapping) -> str:
-    """The notification's text in the active language ("" for a kind no installed app registers)."""
+def render(kind: str, params: Mapping, *, strict: bool = False) -> str:
+    """The notification's text in the active language.
+
+    "" for a kind no installed app registers, or for parameters the text cannot use (a row from
+    before kinds, whose ``stored_text`` is shown instead); ``strict`` raises for those instead.
+    """
     registered = _KINDS.get(kind)
     if registered is None:
         return ""
-    if isinstance(registered.text, (str, Promise)):
-        return str(registered.text) % dict(params)
-    return str(registered.text(params))
+    try:
+        if isinstance(registered.text, (str, Promise)):
+            return str(registered.text) % dict(params)
+        return str(registered.text(params))
+    except (KeyError, ValueError, TypeError):
+        if strict:
+            raise
+        return ""
 
 
 def notify(
@@ -66,7 +81,7 @@ def notify(
     params = dict(params or {})
     if kind not in _KINDS:
         raise ImproperlyConfigured(f"Unknown notification kind {kind!r}: register it with register_kind().")
-    render(kind, params)  # fails now on a missing parameter
+    render(kind, params, strict=True)  # fails now on a missing parameter
     rows = [
         Notification(recipient=user, actor=actor, kind=kind, params=params, url=url)
         for user in {user.pk: user for user in recipients if user is not None}.values()
@@ -95,3 +110,43 @@ def mark_read(*, user, notification_ids: Iterable[int] | None = None) -> int:
     if notification_ids is not None:
         queryset = queryset.filter(pk__in=list(notification_ids))
     return queryset.update(read_at=timezone.now())
+
+
+def reader_language(user=None) -> str:
+    """The language to write to a person in: their profile's choice.
+
+    For an address without an account (an invitation, allauth's "unknown account"), the active
+    language: that of the page that caused the mail, else the platform's.
+    """
+    profile = getattr(user, "profile", None) if user is not None else None
+    available = dict(settings.LANGUAGES)
+    if profile is not None and profile.language in available:
+        return profile.language
+    active = translation.get_language()
+    return active if active in available else settings.LANGUAGE_CODE
+
+
+def send_notification_mails(*, recipient_ids: Iterable[int], kind: str, params: Mapping, url: str) -> int:
+    """Mail a notification to each recipient who wants e-mails, each in their language. Returns the number sent.
+
+    Called by the task ``lernen25.tasks.send_notification_mails`` after the notifying transaction.
+    """
+    from allauth.account.adapter import get_adapter
+    from django.contrib.auth import get_user_model
+    from django.core.mail import get_connection
+
+    users = (
+        get_user_model()
+        .objects.filter(pk__in=list(recipient_ids), is_active=True, profile__email_notifications=True)
+        .select_related("profile")
+        .order_by("pk")
+    )
+    adapter = get_adapter()
+    # Rendered while each mail is: the adapter activates the recipient's language around it.
+    text = lazy(render, str)(kind, dict(params))
+    link = f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+    messages = [
+        adapter.render_mail("lernen25/email/notification", user.email, {"user": user, "text": text, "url": link})
+        for user in users
+    ]
+    return get_connection().send_messages(messages) if messages else 0

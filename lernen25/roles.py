@@ -185,6 +185,17 @@ ROLE_MODEL_PERMISSIONS: dict[Role, list[str]] = {
     ],
 }
 
+# Wagtail asks for document and image permissions per collection (``GroupCollectionPermission``), not
+# the group's model permissions: ``setup_roles`` grants a role's ``wagtaildocs``/``wagtailimages``
+# permissions above on the root collection, so in every collection. What a person may not know of
+# (the files of a closed PLG) stays hidden by plc's narrowed policies. PLG leads share files on their
+# PLG's page (plc.services.material) and have no admin access, so no collection permission.
+_COLLECTION_APPS = ("wagtaildocs", "wagtailimages")
+ROLE_COLLECTION_PERMISSIONS: dict[Role, list[str]] = {
+    role: [dotted for dotted in permissions if dotted.split(".", 1)[0] in _COLLECTION_APPS]
+    for role, permissions in ROLE_MODEL_PERMISSIONS.items()
+}
+
 # Wagtail page permissions: role -> (page model label, permission types) on every page of that type.
 # The SMZ edits PLG pages (titles, goals, taxonomies) in the admin; membership stays on the site.
 ROLE_PAGE_PERMISSIONS: dict[Role, list[tuple[str, tuple[str, ...]]]] = {

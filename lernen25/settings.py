@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "sso",
     "medienkonzepte",
     "software_catalog",
+    "legal",
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -103,6 +104,7 @@ MIDDLEWARE = [
     "lernen25.csp.SiteCSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "lernen25.admin_access.AdminAccessMiddleware",  # signed in, no admin access: the site's 403, not a sign-in loop
     "lernen25.mfa.MfaGateMiddleware",  # the powerful without a second factor: no admin, a banner elsewhere
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -127,6 +129,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lernen25.context_processors.site",
+                # The footer's legal links; by name, like the app (nothing without the app).
+                "legal.context_processors.legal_links",
             ],
         },
     },
@@ -242,7 +246,9 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lernen 25] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lernen 25] "  # every mail's subject, ours too (lernen25.adapters)
+# Security notices (password, e-mail address, two-factor sign-in changed), in the platform's layout.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SIGNUP_FORM_CLASS = "lernen25.forms.SignupProfileForm"
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 # Rate limits live in the cache: per process with locmem, shared with REDIS_URL set.

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from lernen25.roles import GROUP_NAMES, ROLE_MODEL_PERMISSIONS, ROLE_PAGE_PERMISSIONS, Role
+from lernen25.roles import (
+    GROUP_NAMES,
+    ROLE_COLLECTION_PERMISSIONS,
+    ROLE_MODEL_PERMISSIONS,
+    ROLE_PAGE_PERMISSIONS,
+    Role,
+)
 
 
 @dataclass
@@ -58,7 +64,9 @@ def setup_roles() -> RoleSetupReport:
             report.changed_groups.append(group.name)
         if wanted != current:
             group.permissions.set(wanted)
-        if _set_page_permissions(group, role) and not created and group.name not in report.changed_groups:
+        wagtail_changed = _set_page_permissions(group, role)
+        wagtail_changed = _set_collection_permissions(group, role) or wagtail_changed
+        if wagtail_changed and not created and group.name not in report.changed_groups:
             report.changed_groups.append(group.name)
     return report
 
@@ -82,5 +90,29 @@ def _set_page_permissions(group: Group, role: Role) -> bool:
     GroupPagePermission.objects.filter(group=group).delete()
     GroupPagePermission.objects.bulk_create(
         [GroupPagePermission(group=group, page=Page(pk=page), permission_id=perm) for page, perm in wanted]
+    )
+    return True
+
+
+def _set_collection_permissions(group: Group, role: Role) -> bool:
+    """Give the group exactly its document and image permissions (ROLE_COLLECTION_PERMISSIONS) on
+    the root collection, which Wagtail applies to every collection below it."""
+    from wagtail.models import Collection, GroupCollectionPermission
+
+    root = Collection.get_first_root_node()
+    wanted = set()
+    if root is not None:  # Wagtail's migrations make it; a flushed test database may lack it
+        for dotted in ROLE_COLLECTION_PERMISSIONS.get(role, []):
+            if _installed(dotted):
+                wanted.add((root.pk, _permission(dotted).pk))
+    current = set(GroupCollectionPermission.objects.filter(group=group).values_list("collection_id", "permission_id"))
+    if wanted == current:
+        return False
+    GroupCollectionPermission.objects.filter(group=group).delete()
+    GroupCollectionPermission.objects.bulk_create(
+        [
+            GroupCollectionPermission(group=group, collection_id=collection, permission_id=permission)
+            for collection, permission in wanted
+        ]
     )
     return True

@@ -11,13 +11,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
-from wagtail.admin.views.generic import IndexView
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton, MenuItem
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from lernen25 import selectors, services
+from lernen25 import audit, selectors, services
+from lernen25.admin_policies import ActionPolicy
 from lernen25.errors import Refused
 from lernen25.forms import GrantFunctionForm, SchoolImportForm
 from lernen25.models import AuditEvent, School, Subject
@@ -156,30 +157,47 @@ class SubjectViewSet(ModelViewSet):
     search_fields = ["name"]
 
 
-class ReadOnlyPolicy(ModelPermissionPolicy):
+class ReadOnlyPolicy(ActionPolicy):
     """Viewing only, for everyone including superusers: nobody edits history."""
 
     def user_has_permission(self, user, action):
         return action == "view" and super().user_has_permission(user, action)
 
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
 
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
+class AuditEventIndexView(IndexView):
+    def get_table(self, object_list):
+        # Each event's sentence for the column, with one query for all the people the page names.
+        described = audit.describe(object_list)
+        for event, sentence in described:
+            event.sentence = sentence
+        return super().get_table([event for event, _sentence in described])
 
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return self.user_has_any_permission(user, actions)
+
+class AuditEventInspectView(InspectView):
+    def get_page_subtitle(self):
+        return audit.sentence(self.object)
+
+    def get_field_label(self, field_name, field):
+        if field_name == "sentence":
+            return _("What happened")
+        return super().get_field_label(field_name, field)
+
+    def get_sentence_display_value(self):
+        return audit.sentence(self.object)
 
 
 class AuditEventViewSet(ModelViewSet):
-    """Read-only list of what happened; nobody edits history."""
+    """Read-only list of what happened, each event as the sentence the change logs show; nobody
+    edits history. The action's code stays in the details and the filter."""
 
     model = AuditEvent
     icon = "history"
     menu_label = gettext_lazy("Audit log")
     add_to_settings_menu = True
-    list_display = ["created_at", "action", "actor", "target_repr"]
+    index_view_class = AuditEventIndexView
+    inspect_view_class = AuditEventInspectView
+    list_display = ["created_at", Column("sentence", label=gettext_lazy("What happened"))]
+    inspect_view_fields = ["created_at", "sentence", "action", "actor", "target_repr", "data"]
     list_filter = ["action"]
     search_fields = ["action", "target_repr"]
     ordering = ["-created_at"]
@@ -194,3 +212,16 @@ school_viewset = SchoolViewSet("schools")
 @hooks.register("register_admin_viewset")
 def register_viewsets():
     return [school_viewset, SubjectViewSet("subjects"), AuditEventViewSet("audit")]
+
+
+@hooks.register("insert_global_admin_css")
+def platform_look():
+    """The platform's typeface and colours on every admin page (frontend/static/css/admin.css)."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html(
+        '<link rel="stylesheet" href="{}"><link rel="stylesheet" href="{}">',
+        static("vendor/kern/fonts/fira-sans.css"),
+        static("css/admin.css"),
+    )

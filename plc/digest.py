@@ -3,16 +3,17 @@
 Run once a day (``manage.py send_mention_digest``, e.g. from a systemd timer at 7:00). Each person
 who wants it (``Profile.mention_digest``) gets one mail listing the mentions of the last period
 that they have not read in the app yet. Nothing is sent to people without unread mentions.
+The mail (``plc/email/mention_digest_*``, text and HTML in the platform's mail layout) is
+rendered by allauth's adapter in each recipient's language (``lernen25.adapters``).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from allauth.account.adapter import get_adapter
+from django.core.mail import get_connection
+from django.utils import timezone
 
 from lernen25.models import Notification
 
@@ -34,18 +35,13 @@ def send_mention_digest(*, hours: int = 24, now=None) -> int:
     by_recipient: dict[int, list[Notification]] = {}
     for mention in mentions:
         by_recipient.setdefault(mention.recipient_id, []).append(mention)
-    messages = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for items in by_recipient.values():
-            user = items[0].recipient
-            body = render_to_string(
-                "plc/email/mention_digest.txt",
-                {"user": user, "mentions": items, "site_url": settings.SITE_URL},
-            )
-            subject = translation.ngettext(
-                "[Lernen 25] You were mentioned once", "[Lernen 25] You were mentioned %(count)d times", len(items)
-            ) % {"count": len(items)}
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    adapter = get_adapter()
+    messages = [
+        adapter.render_mail(
+            "plc/email/mention_digest", items[0].recipient.email, {"user": items[0].recipient, "mentions": items}
+        )
+        for items in by_recipient.values()
+    ]
     if not messages:
         return 0
     return get_connection().send_messages(messages)

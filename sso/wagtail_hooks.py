@@ -14,9 +14,9 @@ from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from lernen25.admin_policies import ActionPolicy
 from lernen25.errors import Refused
 from sso import services
 from sso.models import SchoolSignOn
@@ -35,20 +35,11 @@ FORM_FIELDS = [
 ]
 
 
-class AdministratorsOnlyPolicy(ModelPermissionPolicy):
+class AdministratorsOnlyPolicy(ActionPolicy):
     """The model permission, and only while the powers count (superuser with a second factor)."""
 
     def user_has_permission(self, user, action):
         return services.may_manage(user, "change") and super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        return self.user_has_permission(user, action)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        return self.user_has_any_permission(user, actions)
 
 
 class SchoolSignOnForm(WagtailAdminModelForm):

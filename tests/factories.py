@@ -114,3 +114,13 @@ def with_function(user, school, function, *, granted_by=None):
     )
     forget_grants(user)
     return user
+
+
+# The sign-up form as a new teacher fills it in (allauth's fields and ours), for tests that sign up.
+SIGN_UP_NILS = {
+    "email": "nils.neu@schule-a.de",
+    "password1": "Lange-Passphrase-2025",
+    "password2": "Lange-Passphrase-2025",
+    "first_name": "Nils",
+    "last_name": "Neu",
+}

@@ -12,7 +12,7 @@ Tests that need an app are marked ``@pytest.mark.needs_app("plc")`` and skipped 
 from tests.settings import *  # noqa: F403
 from tests.settings import INSTALLED_APPS as ALL_APPS
 
-FEATURE_APPS = ("plc", "sso", "medienkonzepte", "software_catalog")
+FEATURE_APPS = ("plc", "sso", "medienkonzepte", "software_catalog", "legal")
 INSTALLED_APPS = [app for app in ALL_APPS if app not in FEATURE_APPS]
 
 # The school sign-ons' adapter lives in sso: allauth's own without it.

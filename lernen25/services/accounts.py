@@ -46,6 +46,7 @@ def update_profile(
     subjects,
     email_notifications: bool,
     mention_digest: bool = True,
+    language: str | None = None,
 ) -> Profile:
     """Change a profile. Only its owner may.
 
@@ -57,8 +58,10 @@ def update_profile(
         profile.display_name = display_name.strip()
         profile.email_notifications = email_notifications
         profile.mention_digest = mention_digest
+        if language is not None:  # the language of the person's mails and notifications
+            profile.language = language
         profile.full_clean(exclude=["user"])
-        profile.save(update_fields=["display_name", "email_notifications", "mention_digest"])
+        profile.save(update_fields=["display_name", "email_notifications", "mention_digest", "language"])
         profile.subjects.set(subjects)
         audit.record(
             "lernen25.profile.updated",

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from lernen25 import selectors, services
 from lernen25.errors import Refused
 from lernen25.forms import ConfirmationRequestForm, ProfileForm
+from lernen25.middleware import set_language_cookie
 
 
 @login_required
@@ -26,7 +27,10 @@ def profile_view(request):
                 form.add_error(None, refusal.message)
             else:
                 messages.success(request, _("Your profile has been saved."))
-                return redirect("profile")
+                response = redirect("profile")
+                # The chosen language is the interface's, too: the cookie the language switch sets.
+                set_language_cookie(response, profile.language)
+                return response
     else:
         form = None
     return _profile_page(request, form=form, status=400 if form is not None and form.errors else 200)
@@ -41,6 +45,7 @@ def _profile_page(request, *, form=None, confirmation_form=None, status: int = 2
                 "subjects": profile.subjects.all(),
                 "email_notifications": profile.email_notifications,
                 "mention_digest": profile.mention_digest,
+                "language": profile.language,
             }
         )
     return render(

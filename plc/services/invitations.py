@@ -55,9 +55,10 @@ def invite_member(*, actor, plg: PlgPage, email: str = "", user=None) -> Invitat
 def _mail_invitation_to_newcomer(*, email: str, text: str) -> None:
     from lernen25.tasks import send_plain_mail
 
+    # Greeting, closing and signature come from the mail layout (frontend/templates/mail/).
     body = _(
         "%(text)s\n\nCreate your account with this e-mail address at %(url)s; the invitation is waiting for "
-        "you after you sign in.\n\n-- \nLernen 25 – the Duisburg school network"
+        "you after you sign in."
     ) % {"text": text, "url": f"{settings.SITE_URL}/accounts/signup/"}
     send_plain_mail.enqueue(to=email, subject=text[:150], body=body)
 

@@ -5,8 +5,8 @@ personas by subprocesses, served by daphne (HTTP and WebSockets) on a free port.
 files (django-environ's ``filemail://``), which the tests read like an inbox.
 
 Every main page a journey visits goes through ``audit_page``: axe-core (WCAG 2.1 A/AA, zero
-violations), full-page screenshots at iPad portrait and desktop size, no horizontal overflow and
-no browser console errors (a CSP block shows up there). Results land in ``test-artifacts/``.
+violations), full-page screenshots at phone (375 px), iPad portrait (810) and desktop (1440) width,
+no horizontal overflow and no browser console errors (a CSP block shows up there). Results land in ``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 BIN_DIR = Path(sys.executable).parent
 
 AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-VIEWPORTS = {"ipad": {"width": 810, "height": 1080}, "desktop": {"width": 1440, "height": 900}}
+VIEWPORTS = {
+    "phone": {"width": 375, "height": 812},
+    "ipad": {"width": 810, "height": 1080},
+    "desktop": {"width": 1440, "height": 900},
+}
 SERVER_START_TIMEOUT = 30  # seconds until /healthz must answer 200
 PASSWORD = "Duisburg-Rhein-2026!"
 # allauth's German says "Anmeldung" (a noun) on the sign-in button and heading; "Anmelden" is proposed.
@@ -371,7 +375,7 @@ def check_accessibility(axe: Axe):
 
 @pytest.fixture
 def take_screenshots():
-    """Full-page screenshots at iPad portrait and desktop size; asserts no horizontal overflow."""
+    """Full-page screenshots at phone, iPad portrait and desktop size; asserts no horizontal overflow."""
 
     def _take(page: Page, name: str) -> None:
         folder = ARTIFACTS / "screenshots"

@@ -84,7 +84,7 @@ def test_lead_accepts_a_join_request_seen_in_another_browser(browser, base_url, 
 
     teacher.reload()
     expect(teacher.get_by_text("Sie sind Mitglied dieser PLG.")).to_be_visible()
-    expect(teacher.locator(".l25-header__notifications .kern-badge")).to_be_visible()
+    expect(teacher.locator(".l25-header__notifications .l25-count")).to_be_visible()
     teacher.context.close()
     lead.context.close()
 

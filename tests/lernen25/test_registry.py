@@ -137,7 +137,13 @@ def test_core_pages_work_without_any_contribution(client, lehrkraft_a):
 
 @pytest.mark.needs_app("plc")
 def test_plc_contributes_panels_navigation_search_sources_and_demo_data():
-    assert registry.home_panels.names() == ["plc.to_decide", "plc.invitations", "plc.unread", "plc.my_plgs", "plc.featured"]
+    assert registry.home_panels.names() == [
+        "plc.to_decide",
+        "plc.invitations",
+        "plc.unread",
+        "plc.my_plgs",
+        "plc.featured",
+    ]
     assert registry.notification_panels.names() == ["plc.invitations"]
     assert registry.navigation.names() == ["plc.directory", "plc.results"]
     assert registry.search_sources.names() == ["plc.plgs", "plc.results"]

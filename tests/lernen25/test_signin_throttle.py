@@ -14,6 +14,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core import mail
@@ -288,7 +289,9 @@ def test_a_password_reset_from_the_paused_device_lets_the_owner_in(client, lehrk
     assert sign_in(client, lehrkraft_a.email, ip=HOME).status_code == 429
 
     client.post("/accounts/password/reset/", {"email": lehrkraft_a.email}, REMOTE_ADDR=HOME)
-    link = re.search(r"http://testserver(/accounts/password/reset/key/[^\s]+/)", mail.outbox[0].body).group(1)
+    link = re.search(
+        re.escape(django_settings.SITE_URL) + r"(/accounts/password/reset/key/[^\s]+/)", mail.outbox[0].body
+    ).group(1)
     form = client.get(link, follow=True, REMOTE_ADDR=HOME)
     set_url = form.redirect_chain[-1][0] if form.redirect_chain else link
     new_password = "Neue-Passphrase-2026"

@@ -149,6 +149,7 @@ CORE = [
     ),
     Row("notifications", "302>login 200*10"),
     Row("notifications", "302>login 302*10", "post"),
+    Row("styleguide", "302>login 403*6 200*4"),
     # A school's people: its principals, the SMZ and administrators (a school is public: 403, not 404).
     Row("school_people", "302>login 403*5 200 200 403 403 200", kwargs=_school_a),
     Row("school_people", "302>login 403*6 200 403 403 200", kwargs=_school_b, note="school B"),
@@ -761,6 +762,30 @@ PAGES = [
 ]
 
 
+# --- Legal pages (legal): imprint, privacy, accessibility statement and its feedback form -----------
+# Pages served by Wagtail (the form is a route of the accessibility statement's page): open to
+# everybody, signed out too (BITV 2.0). A valid report goes to the confirmation; an empty one is a
+# form error (400). The SMZ reads the reports in the admin (tests/legal/test_feedback.py).
+LEGAL_FORM = "/barrierefreiheit/barriere-melden/"
+LEGAL = [
+    Row("wagtail_serve", "200*11", path="/impressum/", note="imprint"),
+    Row("wagtail_serve", "200*11", path="/datenschutz/", note="privacy statement"),
+    Row("wagtail_serve", "200*11", path="/barrierefreiheit/", note="accessibility statement"),
+    Row("wagtail_serve", "200*11", path=LEGAL_FORM, note="barrier report form"),
+    Row(
+        "wagtail_serve",
+        "302*11",
+        "post",
+        path=LEGAL_FORM,
+        data=lambda s: {"description": "Der Kontrast ist zu gering.", "page_address": "/plg/"},
+        note="barrier report",
+    ),
+    Row("wagtail_serve", "400*11", "post", path=LEGAL_FORM, data=lambda s: {"description": ""}, note="empty report"),
+    Row("wagtail_serve", "200*11", path=f"{LEGAL_FORM}gesendet/", note="barrier report sent"),
+    Row("wagtail_serve", "404*11", path="/impressum/barriere-melden/", note="no form on the imprint"),
+]
+
+
 def _in(area: str, app: str | None, rows: list[Row]) -> list[Row]:
     return [replace(row, area=row.area or area, app=row.app or app) for row in rows]
 
@@ -772,6 +797,7 @@ ROWS: list[Row] = [
     *_in("admin", None, ADMIN),
     *_in("admin", "plc", ADMIN_CLOSED),
     *_in("pages", None, PAGES),
+    *_in("legal", "legal", LEGAL),
 ]
 
 # --- Every pattern has a row --------------------------------------------------------------------

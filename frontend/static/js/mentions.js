@@ -1,7 +1,8 @@
 // Lernen 25 – @mentions as an autocomplete in the topic's text box.
 // Typing "@" and the first letters of a name offers the PLG's members in a list box under the text
 // box; arrow keys move, Enter or Tab takes the marked name, Escape closes. The text box keeps the
-// focus throughout (aria-activedescendant), so a large PLG adds no Tab stops. Without JavaScript
+// focus throughout (aria-activedescendant; a textarea's role takes no aria-expanded, so a status line
+// says how many were found), so a large PLG adds no Tab stops. Without JavaScript
 // people write "@Vorname Nachname" themselves (the hint under the box says so).
 
 const form = document.getElementById("post-form");
@@ -24,7 +25,6 @@ if (textarea && namesScript && suggest && listbox) {
 
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.setAttribute("aria-controls", listbox.id);
-  textarea.setAttribute("aria-expanded", "false");
   const described = (textarea.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
   if (!described.includes("mention-help")) textarea.setAttribute("aria-describedby", [...described, "mention-help"].join(" "));
 
@@ -36,7 +36,6 @@ if (textarea && namesScript && suggest && listbox) {
 
   const close = () => {
     suggest.hidden = true;
-    textarea.setAttribute("aria-expanded", "false");
     textarea.removeAttribute("aria-activedescendant");
     shown = [];
     active = -1;
@@ -85,7 +84,6 @@ if (textarea && namesScript && suggest && listbox) {
       }),
     );
     suggest.hidden = shown.length === 0;
-    textarea.setAttribute("aria-expanded", shown.length ? "true" : "false");
     mark(shown.length ? 0 : -1);
     announce(found.length);
   };

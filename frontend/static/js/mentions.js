@@ -102,7 +102,9 @@ if (textarea && namesScript && suggest && listbox) {
 
   textarea.addEventListener("input", update);
   textarea.addEventListener("click", update);
-  textarea.addEventListener("blur", () => setTimeout(close, 150)); // after a click on an option
+  // Leaving the box closes the list, a little later (a click on an option comes first), and only if
+  // the focus has not come back meanwhile: a late close would swallow the next Enter.
+  textarea.addEventListener("blur", () => setTimeout(() => { if (document.activeElement !== textarea) close(); }, 150));
   textarea.addEventListener("keydown", (event) => {
     if (suggest.hidden || shown.length === 0) return;
     if (event.key === "ArrowDown") {
